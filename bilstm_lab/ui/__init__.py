@@ -1,0 +1,1 @@
+"""Streamlit front end: the only part of the library that imports streamlit."""
