@@ -1,0 +1,234 @@
+"""The terminal front end: ``python -m bilstm_lab summary ...`` and friends.
+
+Every bad flag ends in exit code 2 and one line on stderr naming what is wrong; no traceback.
+TensorFlow is imported only when ``--verify`` asks for real Keras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from bilstm_lab.analysis import Comparison, LayerRow, Shape, compare, fmt
+from bilstm_lab.presets import PRESETS, get_preset
+from bilstm_lab.spec import ACTIVATIONS, DEFAULT_SPEC, Cell, MergeMode, ModelSpec, spec_from_fields
+
+PROGRAM = "bilstm_lab"
+EXIT_USAGE = 2
+EXIT_MISMATCH = 1
+
+
+class UsageError(ValueError):
+    """A command-line mistake: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before the error; one line is kinder in a terminal.
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _add_summary(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "summary",
+        help="shapes and parameter counts of the LSTM and BiLSTM variants, side by side",
+        description="Shapes and parameter counts of the unidirectional and bidirectional "
+        "variants of one model, with formulas, totals and ratios.",
+    )
+    parser.add_argument("--preset", help="start from a named preset (see `presets`); other flags override it")
+    parser.add_argument("--cell", choices=[cell.value for cell in Cell], help="recurrent cell (default lstm)")
+    parser.add_argument("--units", help="units per recurrent layer, bottom first, e.g. 64,32 (default 64)")
+    parser.add_argument("--merge-mode", choices=[mode.value for mode in MergeMode], help="how the BiLSTM merges its directions (default concat)")
+    parser.add_argument("--return-sequences", action=argparse.BooleanOptionalAction, default=None, help="whether the last recurrent layer returns the whole sequence (default yes)")
+    parser.add_argument("--return-state", action=argparse.BooleanOptionalAction, default=None, help="also return the last layer's final states")
+    parser.add_argument("--seq-len", help="sequence length T (default 10)")
+    inputs = parser.add_mutually_exclusive_group()
+    inputs.add_argument("--features", help="float input with this many features per step (default 100)")
+    inputs.add_argument("--vocab", help="token-id input with this vocabulary size, through an Embedding")
+    parser.add_argument("--embedding-dim", help="embedding size for token input (default 128)")
+    parser.add_argument("--batch", help="batch size, or none (default none)")
+    parser.add_argument("--dense", help="add a Dense head with this many units (or none)")
+    parser.add_argument("--dense-activation", choices=ACTIVATIONS, help="the Dense head's activation (default softmax)")
+    parser.add_argument("--verify", action="store_true", help="build the real Keras models (and PyTorch, if installed) and confirm every number")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.set_defaults(handler=run_summary)  # fmt: skip
+
+
+def _add_presets(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("presets", help="list the presets (seed-article models and teaching models)")
+    parser.set_defaults(handler=run_presets)
+
+
+def spec_from_args(args: argparse.Namespace) -> ModelSpec:
+    """The spec the flags describe: the preset (or the default) with each given flag applied.
+
+    Raises:
+        SpecError: for a bad value or an impossible combination, naming the field.
+    """
+    base = get_preset(args.preset).spec if args.preset else DEFAULT_SPEC
+    fields: dict[str, str] = {}
+    flag_fields = {
+        "cell": args.cell,
+        "units": args.units,
+        "merge_mode": args.merge_mode,
+        "seq_len": args.seq_len,
+        "features": args.features,
+        "vocab": args.vocab,
+        "embedding_dim": args.embedding_dim,
+        "batch": args.batch,
+        "dense": args.dense,
+        "dense_activation": args.dense_activation,
+    }
+    fields.update({key: value for key, value in flag_fields.items() if value is not None})
+    for key in ("return_sequences", "return_state"):
+        if getattr(args, key) is not None:
+            fields[key] = "true" if getattr(args, key) else "false"
+    if args.features is not None:
+        fields["input"] = "features"
+    elif args.vocab is not None or args.embedding_dim is not None:
+        fields["input"] = "tokens"
+    if args.dense_activation is not None and args.dense is None and base.head is None:
+        raise UsageError("--dense-activation needs --dense UNITS (the model has no Dense head)")
+    return spec_from_fields(fields, default=base)
+
+
+def format_shape(shapes: tuple[Shape, ...]) -> str:
+    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
+    texts = ["(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")" for shape in shapes]
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def describe(spec: ModelSpec) -> str:
+    """One line describing a spec in the terms of its fields."""
+    units = ", ".join(str(u) for u in spec.units)
+    head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
+    input_text = (
+        f"{spec.input.seq_len} steps × {spec.input.width} features"
+        if spec.input.kind == "features"
+        else f"{spec.input.seq_len} token ids (vocab {fmt(spec.input.vocab)}, embedding {spec.input.width})"
+    )
+    return (
+        f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
+        f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
+        f"merge_mode={spec.merge_mode.value}"
+    )
+
+
+def _table(rows: list[list[str]], right_aligned: set[int]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if i in right_aligned else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def render_comparison(comparison: Comparison) -> str:
+    """The two variants side by side as a plain-text table, with formulas, totals and ratios."""
+    uni, bi = comparison.uni, comparison.bi
+    header = ["layer", f"{uni.label} output", "params", f"{bi.label} output", "params", "ratio"]
+    rows = [header]
+    for uni_row, bi_row in zip(uni.layers, bi.layers, strict=True):
+        rows.append([
+            f"{uni_row.name} / {bi_row.name}" if uni_row.name != bi_row.name else uni_row.name,
+            format_shape(uni_row.output_shapes), fmt(uni_row.params),
+            format_shape(bi_row.output_shapes), fmt(bi_row.params),
+            _ratio_text(uni_row, bi_row),
+        ])  # fmt: skip
+    rows.append(["total (Keras)", "", fmt(uni.total_params), "", fmt(bi.total_params), f"{comparison.total_ratio:.2f}×"])
+    rows.append(["PyTorch equivalent", "", fmt(uni.torch_params), "", fmt(bi.torch_params), f"{bi.torch_params / uni.torch_params:.2f}×"])
+    lines = [describe(comparison.spec), ""]
+    lines += _table(rows, right_aligned={2, 4, 5})
+    lines += ["", "Formulas (Keras):"]
+    formula_rows = [[f"  {v.label}", row.name, row.formula] for v in (uni, bi) for row in v.layers]
+    lines += _table(formula_rows, right_aligned=set())
+    lines += ["", f"Recurrent parameters: {fmt(uni.recurrent_params)} → {fmt(bi.recurrent_params)} ({comparison.recurrent_ratio:.2f}×)."]
+    for ratio in comparison.layer_ratios():
+        lines.append(f"  {ratio.name}: {ratio.ratio:.2f}× — {ratio.reason}.")
+    lines.append(f"PyTorch: {comparison.torch_difference()}")
+    return "\n".join(lines)  # fmt: skip
+
+
+def _ratio_text(uni_row: LayerRow, bi_row: LayerRow) -> str:
+    if uni_row.params == 0:
+        return "–"
+    return f"{bi_row.params / uni_row.params:.2f}×"
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """``summary``: print the comparison (table or JSON), optionally verified with Keras."""
+    spec = spec_from_args(args)
+    comparison = compare(spec)
+    if args.json:
+        payload = {"unidirectional": comparison.uni.to_dict(), "bidirectional": comparison.bi.to_dict()}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print(render_comparison(comparison))
+        if args.preset:
+            preset = get_preset(args.preset)
+            print(f"\nPreset {preset.key}: {preset.source}.\n{preset.note}")
+    if not args.verify:
+        return 0
+    from bilstm_lab.verify import verify_spec
+
+    print("Building the real models to verify…", file=sys.stderr, flush=True)
+    verification = verify_spec(spec)
+    out = sys.stderr if args.json else sys.stdout
+    mark = "✓" if verification.ok else "✗"
+    print(f"{mark} {verification.summary()}", file=out)
+    for mismatch in verification.mismatches:
+        print(f"  {mismatch}", file=out)
+    return 0 if verification.ok else EXIT_MISMATCH
+
+
+def run_presets(args: argparse.Namespace) -> int:
+    """``presets``: list every preset with its source."""
+    rows = [["key", "title", "source"]] + [[p.key, p.title, p.source] for p in PRESETS]
+    print("\n".join(_table(rows, right_aligned=set())))
+    return 0
+
+
+#: Sub-command registrars; other modules add theirs here (e.g. convert / inspect).
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_summary, _add_presets]
+
+
+def _register_optional_subcommands() -> None:
+    try:
+        from bilstm_lab import cli_models
+    except ImportError:  # the convert/inspect commands are a separate module
+        return
+    if cli_models.register not in SUBCOMMANDS:
+        SUBCOMMANDS.append(cli_models.register)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = _Parser(prog=f"python -m {PROGRAM}", description="BiLSTM Lab in the terminal.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _register_optional_subcommands()
+    for register in SUBCOMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI.
+
+    Args:
+        argv: the arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns:
+        The exit code: 0 on success, 1 when ``--verify`` finds a mismatch, 2 for bad input.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except ValueError as error:  # SpecError, UsageError and the other input errors
+        message = " ".join(str(error).split())
+        print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
