@@ -211,7 +211,9 @@ def analyze(spec: ModelSpec, bidirectional: bool) -> VariantAnalysis:
             LayerRow(
                 name="dense",
                 type="Dense",
-                output_shapes=(_sequence_shape(batch, seq_len, dense_units, spec.return_sequences),),
+                output_shapes=(
+                    _sequence_shape(batch, seq_len, dense_units, spec.return_sequences),
+                ),
                 params=(width + 1) * dense_units,
                 formula=dense_formula,
                 torch_params=(width + 1) * dense_units,
@@ -272,7 +274,9 @@ class Comparison:
         for uni_row, bi_row in zip(self.uni.layers, self.bi.layers, strict=True):
             if uni_row.params == bi_row.params or uni_row.params == 0:
                 continue
-            ratios.append(LayerRatio(bi_row.name, uni_row.params, bi_row.params, _reason(uni_row, bi_row)))
+            ratios.append(
+                LayerRatio(bi_row.name, uni_row.params, bi_row.params, _reason(uni_row, bi_row))
+            )
         return ratios
 
     def torch_difference(self) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up chatter quiet
 
-import keras  # noqa: E402
+import keras
 
-from bilstm_lab.analysis import input_name, layer_name  # noqa: E402
-from bilstm_lab.spec import ModelSpec, TokenInput  # noqa: E402
+from bilstm_lab.analysis import input_name, layer_name
+from bilstm_lab.spec import ModelSpec, TokenInput
 
 _CELL_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
@@ -99,7 +99,13 @@ def build_model(spec: ModelSpec, bidirectional: bool, seed: int | None = None) -
     x: Any = inputs
     if isinstance(spec.input, TokenInput):
         embeddings_init = (
-            {} if seed is None else {"embeddings_initializer": keras.initializers.RandomUniform(-0.05, 0.05, seed=seed + 1000)}
+            {}
+            if seed is None
+            else {
+                "embeddings_initializer": keras.initializers.RandomUniform(
+                    -0.05, 0.05, seed=seed + 1000
+                )
+            }
         )
         x = keras.layers.Embedding(
             spec.input.vocab, spec.input.embedding_dim, name="embedding", **embeddings_init
@@ -113,7 +119,11 @@ def build_model(spec: ModelSpec, bidirectional: bool, seed: int | None = None) -
             states = list(x[outputs_count:])
             x = x[0] if outputs_count == 1 else list(x[:outputs_count])
     if spec.head is not None:
-        dense_init = {} if seed is None else {"kernel_initializer": keras.initializers.GlorotUniform(seed=seed + 2000)}
+        dense_init = (
+            {}
+            if seed is None
+            else {"kernel_initializer": keras.initializers.GlorotUniform(seed=seed + 2000)}
+        )
         x = keras.layers.Dense(
             spec.head.units, activation=spec.head.activation, name="dense", **dense_init
         )(x)  # (batch, T, units) on a sequence, else (batch, units)

@@ -7,14 +7,25 @@ TensorFlow is imported only when ``--verify`` asks for real Keras.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
 from bilstm_lab.analysis import Comparison, LayerRow, Shape, compare, fmt
 from bilstm_lab.presets import PRESETS, get_preset
-from bilstm_lab.spec import ACTIVATIONS, DEFAULT_SPEC, Cell, MergeMode, ModelSpec, spec_from_fields
+from bilstm_lab.spec import (
+    ACTIVATIONS,
+    DEFAULT_SPEC,
+    Cell,
+    MergeMode,
+    ModelSpec,
+    TokenInput,
+    spec_from_fields,
+)
 
 PROGRAM = "bilstm_lab"
 EXIT_USAGE = 2
@@ -38,27 +49,61 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> None:
         description="Shapes and parameter counts of the unidirectional and bidirectional "
         "variants of one model, with formulas, totals and ratios.",
     )
-    parser.add_argument("--preset", help="start from a named preset (see `presets`); other flags override it")
-    parser.add_argument("--cell", choices=[cell.value for cell in Cell], help="recurrent cell (default lstm)")
-    parser.add_argument("--units", help="units per recurrent layer, bottom first, e.g. 64,32 (default 64)")
-    parser.add_argument("--merge-mode", choices=[mode.value for mode in MergeMode], help="how the BiLSTM merges its directions (default concat)")
-    parser.add_argument("--return-sequences", action=argparse.BooleanOptionalAction, default=None, help="whether the last recurrent layer returns the whole sequence (default yes)")
-    parser.add_argument("--return-state", action=argparse.BooleanOptionalAction, default=None, help="also return the last layer's final states")
+    parser.add_argument(
+        "--preset", help="start from a named preset (see `presets`); other flags override it"
+    )
+    parser.add_argument(
+        "--cell", choices=[cell.value for cell in Cell], help="recurrent cell (default lstm)"
+    )
+    parser.add_argument(
+        "--units", help="units per recurrent layer, bottom first, e.g. 64,32 (default 64)"
+    )
+    parser.add_argument(
+        "--merge-mode",
+        choices=[mode.value for mode in MergeMode],
+        help="how the BiLSTM merges its directions (default concat)",
+    )
+    parser.add_argument(
+        "--return-sequences",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether the last recurrent layer returns the whole sequence (default yes)",
+    )
+    parser.add_argument(
+        "--return-state",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also return the last layer's final states",
+    )
     parser.add_argument("--seq-len", help="sequence length T (default 10)")
     inputs = parser.add_mutually_exclusive_group()
-    inputs.add_argument("--features", help="float input with this many features per step (default 100)")
-    inputs.add_argument("--vocab", help="token-id input with this vocabulary size, through an Embedding")
+    inputs.add_argument(
+        "--features", help="float input with this many features per step (default 100)"
+    )
+    inputs.add_argument(
+        "--vocab", help="token-id input with this vocabulary size, through an Embedding"
+    )
     parser.add_argument("--embedding-dim", help="embedding size for token input (default 128)")
     parser.add_argument("--batch", help="batch size, or none (default none)")
     parser.add_argument("--dense", help="add a Dense head with this many units (or none)")
-    parser.add_argument("--dense-activation", choices=ACTIVATIONS, help="the Dense head's activation (default softmax)")
-    parser.add_argument("--verify", action="store_true", help="build the real Keras models (and PyTorch, if installed) and confirm every number")
+    parser.add_argument(
+        "--dense-activation",
+        choices=ACTIVATIONS,
+        help="the Dense head's activation (default softmax)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="build the real Keras models (and PyTorch, if installed) and confirm every number",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.set_defaults(handler=run_summary)  # fmt: skip
 
 
 def _add_presets(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("presets", help="list the presets (seed-article models and teaching models)")
+    parser = subparsers.add_parser(
+        "presets", help="list the presets (seed-article models and teaching models)"
+    )
     parser.set_defaults(handler=run_presets)
 
 
@@ -97,7 +142,10 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
 
 def format_shape(shapes: tuple[Shape, ...]) -> str:
     """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
-    texts = ["(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")" for shape in shapes]
+    texts = [
+        "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"
+        for shape in shapes
+    ]
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
 
 
@@ -105,11 +153,11 @@ def describe(spec: ModelSpec) -> str:
     """One line describing a spec in the terms of its fields."""
     units = ", ".join(str(u) for u in spec.units)
     head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
-    input_text = (
-        f"{spec.input.seq_len} steps × {spec.input.width} features"
-        if spec.input.kind == "features"
-        else f"{spec.input.seq_len} token ids (vocab {fmt(spec.input.vocab)}, embedding {spec.input.width})"
-    )
+    if isinstance(spec.input, TokenInput):
+        vocab = fmt(spec.input.vocab)
+        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
+    else:
+        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
     return (
         f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
         f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
@@ -121,7 +169,10 @@ def _table(rows: list[list[str]], right_aligned: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
-        cells = [cell.rjust(w) if i in right_aligned else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            cell.rjust(w) if i in right_aligned else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
     return lines
 
@@ -138,14 +189,35 @@ def render_comparison(comparison: Comparison) -> str:
             format_shape(bi_row.output_shapes), fmt(bi_row.params),
             _ratio_text(uni_row, bi_row),
         ])  # fmt: skip
-    rows.append(["total (Keras)", "", fmt(uni.total_params), "", fmt(bi.total_params), f"{comparison.total_ratio:.2f}×"])
-    rows.append(["PyTorch equivalent", "", fmt(uni.torch_params), "", fmt(bi.torch_params), f"{bi.torch_params / uni.torch_params:.2f}×"])
+    rows.append(
+        [
+            "total (Keras)",
+            "",
+            fmt(uni.total_params),
+            "",
+            fmt(bi.total_params),
+            f"{comparison.total_ratio:.2f}×",
+        ]
+    )
+    rows.append(
+        [
+            "PyTorch equivalent",
+            "",
+            fmt(uni.torch_params),
+            "",
+            fmt(bi.torch_params),
+            f"{bi.torch_params / uni.torch_params:.2f}×",
+        ]
+    )
     lines = [describe(comparison.spec), ""]
     lines += _table(rows, right_aligned={2, 4, 5})
     lines += ["", "Formulas (Keras):"]
     formula_rows = [[f"  {v.label}", row.name, row.formula] for v in (uni, bi) for row in v.layers]
     lines += _table(formula_rows, right_aligned=set())
-    lines += ["", f"Recurrent parameters: {fmt(uni.recurrent_params)} → {fmt(bi.recurrent_params)} ({comparison.recurrent_ratio:.2f}×)."]
+    lines += [
+        "",
+        f"Recurrent parameters: {fmt(uni.recurrent_params)} → {fmt(bi.recurrent_params)} ({comparison.recurrent_ratio:.2f}×).",
+    ]
     for ratio in comparison.layer_ratios():
         lines.append(f"  {ratio.name}: {ratio.ratio:.2f}× — {ratio.reason}.")
     lines.append(f"PyTorch: {comparison.torch_difference()}")
@@ -163,7 +235,10 @@ def run_summary(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     comparison = compare(spec)
     if args.json:
-        payload = {"unidirectional": comparison.uni.to_dict(), "bidirectional": comparison.bi.to_dict()}
+        payload = {
+            "unidirectional": comparison.uni.to_dict(),
+            "bidirectional": comparison.bi.to_dict(),
+        }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(render_comparison(comparison))
@@ -175,13 +250,33 @@ def run_summary(args: argparse.Namespace) -> int:
     from bilstm_lab.verify import verify_spec
 
     print("Building the real models to verify…", file=sys.stderr, flush=True)
-    verification = verify_spec(spec)
+    with _native_stderr_silenced():
+        verification = verify_spec(spec)
     out = sys.stderr if args.json else sys.stdout
     mark = "✓" if verification.ok else "✗"
     print(f"{mark} {verification.summary()}", file=out)
     for mismatch in verification.mismatches:
         print(f"  {mismatch}", file=out)
     return 0 if verification.ok else EXIT_MISMATCH
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what TensorFlow's C++ runtime writes straight to file descriptor 2 at start-up.
+
+    Its absl/oneDNN/CUDA notices bypass Python's logging (and TF_CPP_MIN_LOG_LEVEL), and in a
+    terminal they bury the one line the user asked for. Only the CLI does this: the server
+    never redirects a process-wide file descriptor.
+    """
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def run_presets(args: argparse.Namespace) -> int:
@@ -197,8 +292,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_summary,
 
 def _register_optional_subcommands() -> None:
     try:
-        from bilstm_lab import cli_models
-    except ImportError:  # the convert/inspect commands are a separate module
+        cli_models = importlib.import_module("bilstm_lab.cli_models")
+    except ModuleNotFoundError:  # the convert/inspect commands live in their own module
         return
     if cli_models.register not in SUBCOMMANDS:
         SUBCOMMANDS.append(cli_models.register)
@@ -207,7 +302,9 @@ def _register_optional_subcommands() -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = _Parser(prog=f"python -m {PROGRAM}", description="BiLSTM Lab in the terminal.")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     _register_optional_subcommands()
     for register in SUBCOMMANDS:
         register(subparsers)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bilstm_lab.spec import DenseHead, FeatureInput, ModelSpec, SpecError, TokenInput
+from bilstm_lab.spec import (
+    Cell,
+    DenseHead,
+    MergeMode,
+    FeatureInput,
+    ModelSpec,
+    SpecError,
+    TokenInput,
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class Preset:
 SEED_000 = "“How can I convert an LSTM to a BiLSTM in TensorFlow?” (seed article 000)"
 SEED_004 = "“How can a basic LSTM cell be converted to a bidirectional LSTM?” (seed article 004)"
 
-_CODE_000_1 = '''import tensorflow as tf
+_CODE_000_1 = """import tensorflow as tf
 from tensorflow.keras import layers
 
 # Example input with a batch_size of 32, sequence length 10, and embedding size 100
@@ -55,9 +63,9 @@ print("LSTM Output shape:", lstm_output.shape)
 bilstm_layer = layers.Bidirectional(layers.LSTM(units=64, return_sequences=True))
 bilstm_output = bilstm_layer(input_data)
 print("BiLSTM Output shape:", bilstm_output.shape)
-'''
+"""
 
-_CODE_000_2 = '''import tensorflow as tf
+_CODE_000_2 = """import tensorflow as tf
 from tensorflow.keras import layers
 
 # Model with LSTM
@@ -82,9 +90,9 @@ dense_output_bilstm = layers.Dense(units=10, activation='softmax')(bilstm_output
 model_bilstm = tf.keras.Model(inputs=inputs_bilstm, outputs=dense_output_bilstm)
 print("BiLSTM model summary:")
 model_bilstm.summary()
-'''
+"""
 
-_CODE_000_3 = '''import tensorflow as tf
+_CODE_000_3 = """import tensorflow as tf
 from tensorflow.keras import layers
 
 #Stacked LSTM model
@@ -110,9 +118,9 @@ dense_output_stacked_bilstm = layers.Dense(units=10, activation='softmax')(bilst
 model_stacked_bilstm = tf.keras.Model(inputs=inputs_stacked_bilstm, outputs=dense_output_stacked_bilstm)
 print("Stacked BiLSTM model summary:")
 model_stacked_bilstm.summary()
-'''
+"""
 
-_CODE_004_1 = '''import tensorflow as tf
+_CODE_004_1 = """import tensorflow as tf
 
 model = tf.keras.Sequential([
     tf.keras.layers.Embedding(input_dim=vocabulary_size, output_dim=embedding_dim, input_length=sequence_length),
@@ -121,9 +129,9 @@ model = tf.keras.Sequential([
 ])
 
 model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
-'''
+"""
 
-_CODE_004_2 = '''import torch
+_CODE_004_2 = """import torch
 import torch.nn as nn
 
 class BidirectionalLSTM(nn.Module):
@@ -138,9 +146,11 @@ class BidirectionalLSTM(nn.Module):
         return out
 
 model = BidirectionalLSTM(input_size=embedding_dim, hidden_size=64, output_size=num_classes)
-'''
+"""
 
-_SEED_004_VALUES = "vocabulary_size = 10000, embedding_dim = 128, sequence_length = 20, num_classes = 5"
+_SEED_004_VALUES = (
+    "vocabulary_size = 10000, embedding_dim = 128, sequence_length = 20, num_classes = 5"
+)
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
@@ -249,7 +259,7 @@ PRESETS: tuple[Preset, ...] = (
         title="Sentiment classifier with a GRU",
         source="teaching",
         spec=ModelSpec(
-            cell="gru",
+            cell=Cell.GRU,
             units=(32,),
             return_sequences=False,
             input=TokenInput(seq_len=40, vocab=20_000, embedding_dim=64),
@@ -264,8 +274,12 @@ PRESETS: tuple[Preset, ...] = (
         key="return-state",
         title="return_state: five tensors out of a BiLSTM",
         source="teaching",
-        spec=ModelSpec(units=(16,), return_sequences=False, return_state=True,
-                       input=FeatureInput(seq_len=8, features=4)),
+        spec=ModelSpec(
+            units=(16,),
+            return_sequences=False,
+            return_state=True,
+            input=FeatureInput(seq_len=8, features=4),
+        ),
         note=(
             "With return_state=True a Bidirectional LSTM returns the merged output plus four "
             "states (forward h and c, backward h and c). The states are never merged."
@@ -275,14 +289,18 @@ PRESETS: tuple[Preset, ...] = (
         key="merge-none",
         title="merge_mode=None: two separate outputs",
         source="teaching",
-        spec=ModelSpec(units=(16,), merge_mode="none", input=FeatureInput(seq_len=8, features=4)),
+        spec=ModelSpec(
+            units=(16,), merge_mode=MergeMode.NONE, input=FeatureInput(seq_len=8, features=4)
+        ),
         note="merge_mode=None hands back the forward and backward sequences as two tensors.",
     ),
     Preset(
         key="deep-sum",
         title="Three stacked layers merged by sum",
         source="teaching",
-        spec=ModelSpec(units=(32, 32, 32), merge_mode="sum", input=FeatureInput(seq_len=16, features=8)),
+        spec=ModelSpec(
+            units=(32, 32, 32), merge_mode=MergeMode.SUM, input=FeatureInput(seq_len=16, features=8)
+        ),
         note=(
             "With merge_mode='sum' each layer's output stays 32 wide, so every BiLSTM layer has "
             "exactly twice the parameters — unlike concat, where the upper layers grow more."

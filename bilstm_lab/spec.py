@@ -8,10 +8,11 @@ This module is pure Python: it must never import TensorFlow or Streamlit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from enum import Enum
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from dataclasses import dataclass, field, replace
+from enum import Enum, StrEnum
+from typing import Any
 
 
 class SpecError(ValueError):
@@ -26,7 +27,7 @@ class SpecError(ValueError):
         self.field = field_name
 
 
-class Cell(str, Enum):
+class Cell(StrEnum):
     """Recurrent cell type; the value is the short name used in URLs and the CLI."""
 
     LSTM = "lstm"
@@ -54,7 +55,7 @@ class Cell(str, Enum):
         return ("h", "c") if self is Cell.LSTM else ("h",)
 
 
-class MergeMode(str, Enum):
+class MergeMode(StrEnum):
     """How `Bidirectional` combines the forward and backward outputs."""
 
     CONCAT = "concat"
@@ -161,7 +162,7 @@ class TokenInput:
         return self.embedding_dim
 
 
-InputSpec = Union[FeatureInput, TokenInput]
+InputSpec = FeatureInput | TokenInput
 
 
 @dataclass(frozen=True)
@@ -215,14 +216,18 @@ class ModelSpec:
         if isinstance(self.units, int) and not isinstance(self.units, bool):
             object.__setattr__(self, "units", (self.units,))
         if not isinstance(self.units, (tuple, list)):
-            raise SpecError("units", f"units must be a list of whole numbers, received {self.units!r}")
+            raise SpecError(
+                "units", f"units must be a list of whole numbers, received {self.units!r}"
+            )
         object.__setattr__(self, "units", tuple(self.units))
         check_range("layers", len(self.units))
         for value in self.units:
             check_range("units", value)
         for flag in ("return_sequences", "return_state"):
             if not isinstance(getattr(self, flag), bool):
-                raise SpecError(flag, f"{flag} must be true or false, received {getattr(self, flag)!r}")
+                raise SpecError(
+                    flag, f"{flag} must be true or false, received {getattr(self, flag)!r}"
+                )
         if not isinstance(self.input, (FeatureInput, TokenInput)):
             raise SpecError("input", f"input must be features or tokens, received {self.input!r}")
         if self.head is not None and not isinstance(self.head, DenseHead):
@@ -288,7 +293,6 @@ class ModelSpec:
         return replace(self, **changes)
 
 
-
 def _enum_field(field_name: str, enum_type: type[Enum], value: Any) -> Any:
     if isinstance(value, enum_type):
         return value
@@ -305,6 +309,7 @@ def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 _TRUE_WORDS = {"true", "1", "yes", "on"}
 _FALSE_WORDS = {"false", "0", "no", "off"}
 
@@ -329,8 +334,9 @@ def parse_int(field_name: str, text: str, limit_name: str | None = None) -> int:
     Raises:
         SpecError: when the text is not a whole number or lies outside the bounds.
     """
-    stripped = str(text).strip().replace("_", "")
-    if not stripped.lstrip("+-").isdigit() or len(stripped) > 12:
+    stripped = str(text).strip()
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then rejects.
+    if not _WHOLE_NUMBER.fullmatch(stripped):
         raise SpecError(field_name, f"{field_name} must be a whole number, received {text!r}")
     return check_range(field_name, int(stripped), limit_name)
 
@@ -412,7 +418,9 @@ def spec_from_fields(fields: dict[str, str], default: ModelSpec | None = None) -
     """
     unknown = sorted(set(fields) - set(QUERY_KEYS))
     if unknown:
-        raise SpecError(unknown[0], f"unknown field {unknown[0]!r}, received {fields[unknown[0]]!r}")
+        raise SpecError(
+            unknown[0], f"unknown field {unknown[0]!r}, received {fields[unknown[0]]!r}"
+        )
     base = _all_fields(default or DEFAULT_SPEC)
     values = {key: FIELD_PARSERS[key](fields.get(key, base[key])) for key in QUERY_KEYS}
     input_spec: InputSpec
@@ -420,7 +428,9 @@ def spec_from_fields(fields: dict[str, str], default: ModelSpec | None = None) -
         input_spec = FeatureInput(values["seq_len"], values["features"])
     else:
         input_spec = TokenInput(values["seq_len"], values["vocab"], values["embedding_dim"])
-    head = None if values["dense"] is None else DenseHead(values["dense"], values["dense_activation"])
+    head = (
+        None if values["dense"] is None else DenseHead(values["dense"], values["dense_activation"])
+    )
     return ModelSpec(
         cell=values["cell"],
         units=values["units"],

@@ -70,7 +70,7 @@ class EquivalentModel(nn.Module):
             if merge is MergeMode.NONE:
                 return x[..., :units], x[..., units:]  # forward, backward: never merged
             x = merge_directions(x, units, merge)
-        if self.head is not None:
+        if self.head is not None and self.spec.head is not None:
             x = _ACTIVATIONS[self.spec.head.activation](self.head(x))
         return x
 

@@ -88,7 +88,7 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
             f"parameters for both variants together), received {fmt(size)}",
         )
     use_torch = torch_available() if with_torch is None else with_torch
-    checked, mismatches = 0, []
+    checked, mismatches = 0, list[Mismatch]()
     for variant in variants:
         count, found = _compare_with_keras(variant)
         checked, mismatches = checked + count, mismatches + found
@@ -129,7 +129,9 @@ def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
             if actual[what] != value:
                 mismatches.append(Mismatch(label, row.name, what, value, actual[what]))
     if model.count_params() != variant.total_params:
-        mismatches.append(Mismatch(label, "model", "total params", variant.total_params, model.count_params()))
+        mismatches.append(
+            Mismatch(label, "model", "total params", variant.total_params, model.count_params())
+        )
     return checked, mismatches
 
 

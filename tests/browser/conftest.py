@@ -51,7 +51,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_streamlit(port: int, log_path: Path, extra_args: list[str] | None = None) -> subprocess.Popen[bytes]:
+def start_streamlit(
+    port: int, log_path: Path, extra_args: list[str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start ``streamlit run app.py`` on ``port`` and wait for its health endpoint."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
@@ -80,7 +82,9 @@ def start_streamlit(port: int, log_path: Path, extra_args: list[str] | None = No
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT}s; see {log_path}")
+    raise RuntimeError(
+        f"streamlit did not become healthy in {SERVER_START_TIMEOUT}s; see {log_path}"
+    )
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
