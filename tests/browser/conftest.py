@@ -16,6 +16,7 @@ both, so in CI they run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -41,6 +42,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ARTIFACTS / "screenshots"
+#: Height of Streamlit's scrolling containers (main area and sidebar), for full-page shots.
+CONTENT_HEIGHT_JS = """() => Math.max(0, ...Array.from(document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stSidebarContent"]')).map(e => e.scrollHeight))"""
+SKELETON_TIMEOUT_MS = 30_000  # how long to wait for lazily loaded elements to replace skeletons
 SERVER_START_TIMEOUT = 120  # seconds; TensorFlow is not imported at start-up, but CI is slow
 
 
@@ -139,6 +144,14 @@ def wait_for_app(page: object, timeout_ms: int = 90_000) -> None:
         }""",
         timeout=timeout_ms,
     )
+    # Streamlit loads each element type's code on first use and shows a grey skeleton until
+    # then; on a busy machine that lags the script run by seconds. Wait for them to go (best
+    # effort: a page may legitimately keep one, so never fail here).
+    with contextlib.suppress(Exception):  # a timeout here is not a test failure
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
+            timeout=min(timeout_ms, SKELETON_TIMEOUT_MS),
+        )
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
@@ -160,7 +173,16 @@ def screenshot() -> Callable[[object, str], Path]:
     def _shot(page: object, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        # Streamlit scrolls inside its own main/sidebar containers, so `full_page` alone stops
+        # at the viewport; grow the viewport to the content for the shot, then restore it.
+        viewport = page.viewport_size  # type: ignore[attr-defined]
+        height = page.evaluate(CONTENT_HEIGHT_JS)  # type: ignore[attr-defined]
+        if viewport and height > viewport["height"]:
+            page.set_viewport_size({"width": viewport["width"], "height": min(height, 16_000)})  # type: ignore[attr-defined]
+            page.wait_for_timeout(800)  # type: ignore[attr-defined]  # let charts re-layout
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        if viewport and height > viewport["height"]:
+            page.set_viewport_size(viewport)  # type: ignore[attr-defined]
         return path
 
     return _shot

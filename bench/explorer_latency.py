@@ -1,0 +1,136 @@
+"""How fast the Explorer answers: rerun after a control change, and `streamlit run` to first paint.
+
+Run from the repository root::
+
+    python bench/explorer_latency.py [--reruns 20] [--starts 3]
+
+Prints, never asserts (timings depend on the machine):
+
+1. the median time of an AppTest rerun after a control change on the Explorer, the same for a
+   trivial one-widget Streamlit page as the baseline, and their ratio;
+2. the time from starting ``streamlit run app.py`` to the Explorer's first paint (its totals
+   visible in headless Chromium through Playwright), median over fresh server starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the lab and the harness
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from bilstm_lab.analysis import compare, fmt  # noqa: E402
+from bilstm_lab.spec import DEFAULT_SPEC  # noqa: E402
+
+EXPLORER = ROOT / "pages" / "1_Architecture_Explorer.py"
+TRIVIAL_PAGE = """
+import streamlit as st
+units = st.number_input("units", min_value=1, max_value=4096, value=64, key="units")
+st.metric("total", f"{4 * units * (100 + units + 1):,}")
+"""
+
+
+def _median_rerun(app: AppTest, key: str, reruns: int) -> float:
+    """Median seconds of ``app.run()`` after setting the number input ``key`` to a new value."""
+    app.run()  # first paint: imports and caches are warm afterwards
+    times = []
+    for index in range(reruns):
+        app.number_input(key=key).set_value(32 + index % 2)
+        started = time.perf_counter()
+        app.run()
+        times.append(time.perf_counter() - started)
+        if app.exception:
+            raise RuntimeError(f"the page raised: {app.exception[0].value}")
+    return statistics.median(times)
+
+
+def rerun_latency(reruns: int) -> tuple[float, float]:
+    """(Explorer median, trivial page median) rerun seconds after a control change."""
+    explorer = _median_rerun(
+        AppTest.from_file(str(EXPLORER), default_timeout=120), "ex_units_0", reruns
+    )
+    trivial = _median_rerun(AppTest.from_string(TRIVIAL_PAGE, default_timeout=120), "units", reruns)
+    return explorer, trivial
+
+
+def first_paint(starts: int) -> list[tuple[float, float]]:
+    """(server healthy, Explorer painted) seconds after `streamlit run`, per fresh start."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser.conftest import (
+        ARTIFACTS,
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        free_port,
+        start_streamlit,
+        stop_process,
+    )
+
+    total = fmt(compare(DEFAULT_SPEC).bi.total_params)
+    results = []
+    with sync_playwright() as playwright:
+        # The browser is started first: its own start-up is not the app's cost.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        for _ in range(starts):
+            port = free_port()
+            started = time.perf_counter()
+            process = start_streamlit(port, ARTIFACTS / "bench-streamlit.log")
+            healthy = time.perf_counter() - started
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/Architecture_Explorer", timeout=120_000)
+                metric = page.locator('[data-testid="stMetric"]').filter(
+                    has=page.get_by_text("BiLSTM total (Keras)", exact=True)
+                )
+                expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(
+                    total, timeout=120_000
+                )
+                painted = time.perf_counter() - started
+                page.close()
+            finally:
+                stop_process(process)
+            results.append((healthy, painted))
+        browser.close()
+    return results
+
+
+def main() -> None:
+    """Run both measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--reruns", type=int, default=20, help="control changes to time (default 20)"
+    )
+    parser.add_argument("--starts", type=int, default=3, help="fresh server starts (default 3)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the first-paint part")
+    args = parser.parse_args()
+
+    explorer, trivial = rerun_latency(args.reruns)
+    print(f"rerun after a control change (AppTest, median of {args.reruns}):")
+    print(f"  Explorer      {explorer * 1000:8.1f} ms")
+    print(f"  trivial page  {trivial * 1000:8.1f} ms")
+    print(f"  ratio         {explorer / trivial:8.1f}×")
+
+    if args.no_browser:
+        return
+    paints = first_paint(args.starts)
+    print(
+        f"`streamlit run app.py` to first paint of the Explorer (median of {args.starts} starts):"
+    )
+    print(f"  server healthy  {statistics.median(h for h, _ in paints):6.2f} s")
+    print(f"  Explorer painted {statistics.median(p for _, p in paints):5.2f} s")
+    print(
+        "  each start (healthy, painted): "
+        + ", ".join(f"({h:.2f} s, {p:.2f} s)" for h, p in paints)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+"""Turn a real Keras model's recurrent layers into bidirectional ones (and back).
+
+`to_bidirectional` wraps the chosen LSTM/GRU/SimpleRNN layers of a Sequential or Functional
+model in `Bidirectional`; every other layer is cloned. Weights follow one rule: a layer whose
+weight shapes did not change keeps its weights; the forward direction of a new wrapper starts
+from the original layer's weights (warm start, optional); anything whose shapes changed (the
+next recurrent layer, a Dense head, because their input doubled under ``concat``) is freshly
+initialised and listed. `unwrap_bidirectional` is the reverse, keeping the forward direction.
+
+Nothing here touches Keras's global state: every fresh initializer gets an explicit seed derived
+from the layer's name, and every created layer is named explicitly.
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+
+from bilstm_lab.analysis import fmt
+from bilstm_lab.builder import layer_output_shapes
+from bilstm_lab.spec import MergeMode
+
+Shape = tuple[int | None, ...]
+
+#: Keras recurrent layer classes the converter wraps.
+RECURRENT_TYPES: tuple[str, ...] = ("LSTM", "GRU", "SimpleRNN")
+
+#: What happened to a layer's weights (the report's "weights" column).
+KEPT = "kept"
+NO_WEIGHTS = "no weights"
+WARM_STARTED = "forward ← original, backward new"
+COLD = "new (warm start off)"
+WIDTH_CHANGED = "new: input width changed"
+UNWRAPPED = "forward kept, backward dropped"
+
+
+class ConversionError(ValueError):
+    """A conversion that cannot be done on this model (the message says why)."""
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """One layer before and after a conversion.
+
+    Attributes:
+        before: the layer's name in the original model.
+        after: its name in the converted model.
+        type_before: Keras class before, ``Bidirectional(LSTM)`` for a wrapper.
+        type_after: Keras class after.
+        shapes_before: output shape(s) before.
+        shapes_after: output shape(s) after.
+        params_before: ``count_params()`` before.
+        params_after: ``count_params()`` after.
+        weights: what happened to the weights (one of the module's fate constants).
+    """
+
+    before: str
+    after: str
+    type_before: str
+    type_after: str
+    shapes_before: tuple[Shape, ...]
+    shapes_after: tuple[Shape, ...]
+    params_before: int
+    params_after: int
+    weights: str
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the layer (or a whole direction of it) starts from new random weights."""
+        return self.weights in (COLD, WIDTH_CHANGED)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as a table or JSON shows it."""
+        return {
+            "layer": self.before if self.before == self.after else f"{self.before} → {self.after}",
+            "type": self.type_before
+            if self.type_before == self.type_after
+            else f"{self.type_before} → {self.type_after}",
+            "output before": format_shapes(self.shapes_before),
+            "output after": format_shapes(self.shapes_after),
+            "params before": self.params_before,
+            "params after": self.params_after,
+            "weights": self.weights,
+        }
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """Every layer of a conversion, in model order."""
+
+    rows: tuple[LayerChange, ...]
+
+    @property
+    def params_before(self) -> int:
+        """Total parameters of the original model."""
+        return sum(row.params_before for row in self.rows)
+
+    @property
+    def params_after(self) -> int:
+        """Total parameters of the converted model."""
+        return sum(row.params_after for row in self.rows)
+
+    @property
+    def fresh_layers(self) -> tuple[str, ...]:
+        """Names (after conversion) of the layers that start from new random weights."""
+        return tuple(row.after for row in self.rows if row.fresh)
+
+    def to_text(self) -> str:
+        """The report as a plain-text table (the CLI prints this)."""
+        header = ["layer", "type", "output before", "output after", "params", "weights"]
+        lines = [header]
+        for row in self.rows:
+            data = row.to_dict()
+            lines.append(
+                [
+                    data["layer"],
+                    data["type"],
+                    data["output before"],
+                    data["output after"],
+                    f"{fmt(row.params_before)} → {fmt(row.params_after)}",
+                    row.weights,
+                ]
+            )
+        lines.append(
+            ["total", "", "", "", f"{fmt(self.params_before)} → {fmt(self.params_after)}", ""]
+        )
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        text = [
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        ]
+        if self.fresh_layers:
+            text.append("Freshly initialised (retrain them): " + ", ".join(self.fresh_layers))
+        return "\n".join(text)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A converted model and its report."""
+
+    model: keras.Model
+    report: ConversionReport
+
+
+def format_shapes(shapes: Sequence[Shape]) -> str:
+    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
+    texts = ["(" + ", ".join("None" if d is None else str(d) for d in s) + ")" for s in shapes]
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def layer_type(layer: keras.layers.Layer) -> str:
+    """The Keras class name; ``Bidirectional(LSTM)`` for a wrapper."""
+    kind = type(layer).__name__
+    if kind == "Bidirectional":
+        return f"Bidirectional({type(layer.forward_layer).__name__})"
+    return kind
+
+
+def model_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The model's layers without its InputLayer(s)."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def recurrent_layer_names(model: keras.Model) -> list[str]:
+    """Names of the plain (unwrapped) LSTM/GRU/SimpleRNN layers, in model order."""
+    return [layer.name for layer in model_layers(model) if type(layer).__name__ in RECURRENT_TYPES]
+
+
+def bidirectional_layer_names(model: keras.Model) -> list[str]:
+    """Names of the `Bidirectional` wrappers, in model order."""
+    return [layer.name for layer in model_layers(model) if type(layer).__name__ == "Bidirectional"]
+
+
+def parse_merge_mode(value: MergeMode | str | None) -> MergeMode:
+    """``"concat"``/``"sum"``/``"mul"``/``"ave"``/``"none"`` (or Keras's ``None``) as a `MergeMode`.
+
+    Raises:
+        ConversionError: naming the choices for anything else.
+    """
+    if isinstance(value, MergeMode):
+        return value
+    text = "none" if value is None else str(value).strip().lower()
+    try:
+        return MergeMode(text)
+    except ValueError:
+        choices = ", ".join(m.value for m in MergeMode)
+        raise ConversionError(f"merge_mode must be one of {choices}, received {value!r}") from None
+
+
+def _seed_for(name: str, seed: int, salt: str = "") -> int:
+    # A stable per-layer seed: the same model converts to the same weights in every process.
+    return (seed * 1_000_003 + zlib.crc32(f"{salt}{name}".encode())) % (2**31 - 1)
+
+
+def _seeded_config(config: Any, seed: int) -> Any:
+    """A copy of a layer config in which every initializer gets a new explicit seed."""
+    counter = iter(range(1_000))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: walk(value) for key, value in node.items()}
+            # Re-seed even seeded initializers: a fresh backward direction must not start as
+            # a copy of the forward one (which a fixed seed in the original config would give).
+            if "seed" in out and "class_name" not in out:
+                out["seed"] = seed + next(counter)
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(copy.deepcopy(config))
+
+
+def _fresh_copy(layer: keras.layers.Layer, seed: int, **changes: Any) -> keras.layers.Layer:
+    config = _seeded_config(layer.get_config(), _seed_for(layer.name, seed))
+    config.update(changes)
+    return layer.__class__.from_config(config)
+
+
+def _unique_name(wanted: str, taken: set[str]) -> str:
+    name, suffix = wanted, 2
+    while name in taken:
+        name, suffix = f"{wanted}_{suffix}", suffix + 1
+    taken.add(name)
+    return name
+
+
+def _check_chosen(chosen: Iterable[str], available: list[str], what: str) -> list[str]:
+    names = list(dict.fromkeys(chosen))
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        offered = ", ".join(available) if available else "none"
+        raise ConversionError(
+            f"layers must name {what} of this model ({offered}), received {', '.join(unknown)}"
+        )
+    return names
+
+
+def _weights_match(source: list[Any], target: keras.layers.Layer) -> bool:
+    target_weights = target.get_weights()
+    return len(source) == len(target_weights) and all(
+        tuple(a.shape) == tuple(b.shape) for a, b in zip(source, target_weights, strict=True)
+    )
+
+
+def _is_built_model(model: Any) -> None:
+    if not isinstance(model, keras.Model):
+        raise ConversionError(f"model must be a Keras model, received {type(model).__name__}")
+    # clone_model can only rewrite a layer graph: Sequential or Functional, not a subclass
+    # whose call() is arbitrary Python.
+    if not isinstance(model, keras.Sequential) and type(model).__name__ != "Functional":
+        raise ConversionError(
+            "model must be a Sequential or Functional Keras model (a subclassed model has no "
+            f"layer graph to rewrite), received {type(model).__name__}"
+        )
+    try:
+        model.inputs  # noqa: B018 - raises on an unbuilt Sequential
+        if not model.inputs:
+            raise AttributeError
+    except (AttributeError, ValueError):
+        raise ConversionError(
+            "model has no defined input shape (an unbuilt Sequential): give it an Input layer "
+            f"or build it first, received model {model.name!r}"
+        ) from None
+
+
+def _clone(model: keras.Model, replace: dict[str, Any], seed: int) -> keras.Model:
+    """Clone ``model``, swapping the layers named in ``replace`` for what the factory returns."""
+
+    def clone_function(layer: keras.layers.Layer) -> keras.layers.Layer:
+        if layer.name in replace:
+            return replace[layer.name](layer)
+        # Unchanged layers: same config (same name); weights are copied afterwards if they fit.
+        return _fresh_copy(layer, seed)
+
+    try:
+        return keras.models.clone_model(model, clone_function=clone_function)
+    except ConversionError:
+        raise
+    except Exception as error:  # Keras raises many types while re-wiring the graph
+        message = " ".join(str(error).split())[:300]
+        raise ConversionError(f"the converted model could not be wired up: {message}") from None
+
+
+def _report(
+    original: keras.Model,
+    converted: keras.Model,
+    fates: dict[str, str],
+    renamed: dict[str, str],
+) -> ConversionReport:
+    new_layers = {layer.name: layer for layer in model_layers(converted)}
+    rows = []
+    for layer in model_layers(original):
+        after = new_layers[renamed.get(layer.name, layer.name)]
+        rows.append(
+            LayerChange(
+                before=layer.name,
+                after=after.name,
+                type_before=layer_type(layer),
+                type_after=layer_type(after),
+                shapes_before=tuple(layer_output_shapes(layer)),
+                shapes_after=tuple(layer_output_shapes(after)),
+                params_before=layer.count_params(),
+                params_after=after.count_params(),
+                weights=fates[layer.name],
+            )
+        )
+    return ConversionReport(tuple(rows))
+
+
+def _carry_weights(
+    original: keras.Model,
+    converted: keras.Model,
+    renamed: dict[str, str],
+    fates: dict[str, str],
+) -> None:
+    """Copy the weights of every layer whose shapes did not change; record the rest as new."""
+    new_layers = {layer.name: layer for layer in model_layers(converted)}
+    for layer in model_layers(original):
+        if layer.name in fates:  # converted/unwrapped layers were handled by the caller
+            continue
+        target = new_layers[renamed.get(layer.name, layer.name)]
+        weights = layer.get_weights()
+        if not weights:
+            fates[layer.name] = NO_WEIGHTS
+        elif _weights_match(weights, target):
+            target.set_weights(weights)
+            fates[layer.name] = KEPT
+        else:
+            fates[layer.name] = WIDTH_CHANGED
+
+
+def to_bidirectional(
+    model: keras.Model,
+    layers: Sequence[str] | None = None,
+    merge_mode: MergeMode | str = MergeMode.CONCAT,
+    warm_start: bool = True,
+    seed: int = 0,
+) -> Conversion:
+    """Wrap chosen recurrent layers of a model in `Bidirectional`; clone everything else.
+
+    Args:
+        model: a built Sequential or Functional Keras model (left untouched).
+        layers: names of the LSTM/GRU/SimpleRNN layers to wrap; ``None`` means all of them.
+        merge_mode: how each wrapper merges its directions (``concat``, ``sum``, ``mul``,
+            ``ave`` or ``none``).
+        warm_start: start each forward direction from the original layer's weights (when its
+            input width did not change).
+        seed: base seed for every freshly initialised weight (backward directions, widened
+            layers); the same seed gives the same converted model.
+
+    Returns:
+        The converted model and the per-layer report.
+
+    Raises:
+        ConversionError: for an unbuilt or subclassed model, a model without recurrent layers,
+            unknown layer names, a layer with ``return_state=True``, or merge mode ``none`` on a
+            layer whose output feeds another layer.
+    """
+    _is_built_model(model)
+    mode = parse_merge_mode(merge_mode)
+    available = recurrent_layer_names(model)
+    if not available:
+        raise ConversionError(
+            f"model has no LSTM, GRU or SimpleRNN layer to convert, received model {model.name!r} "
+            f"with layers {', '.join(layer_type(x) for x in model_layers(model)) or 'none'}"
+        )
+    chosen = _check_chosen(available if layers is None else layers, available, "recurrent layers")
+    if not chosen:
+        raise ConversionError("layers must name at least one recurrent layer, received none")
+    originals = {layer.name: layer for layer in model_layers(model)}
+    for name in chosen:
+        if originals[name].return_state:
+            raise ConversionError(
+                "a layer with return_state=True cannot be converted in place: its wrapper returns "
+                "four states instead of two and the layers that use them would break, received "
+                f"layer {name!r}"
+            )
+    taken = {layer.name for layer in model.layers}
+    renamed = {name: _unique_name(f"bi_{name}", taken) for name in chosen}
+
+    def wrap(layer: keras.layers.Layer) -> keras.layers.Layer:
+        forward = _fresh_copy(layer, seed)
+        backward = _fresh_copy(layer, seed + 1, name=f"backward_{layer.name}", go_backwards=True)
+        return keras.layers.Bidirectional(
+            forward, backward_layer=backward, merge_mode=mode.keras_value, name=renamed[layer.name]
+        )
+
+    if mode is MergeMode.NONE:
+        _check_merge_none_is_terminal(model, chosen)
+    converted = _clone(model, dict.fromkeys(chosen, wrap), seed)
+    if mode is MergeMode.NONE and not isinstance(model, keras.Sequential):
+        converted = _expose_both_directions(model, converted, renamed)
+    fates: dict[str, str] = {}
+    new_layers = {layer.name: layer for layer in model_layers(converted)}
+    for name in chosen:
+        wrapper = new_layers[renamed[name]]
+        weights = originals[name].get_weights()
+        if not _weights_match(weights, wrapper.forward_layer):
+            fates[name] = WIDTH_CHANGED
+        elif warm_start:
+            wrapper.forward_layer.set_weights(weights)
+            fates[name] = WARM_STARTED
+        else:
+            fates[name] = COLD
+    _carry_weights(model, converted, renamed, fates)
+    return Conversion(converted, _report(model, converted, fates, renamed))
+
+
+def _expose_both_directions(
+    model: keras.Model, converted: keras.Model, renamed: dict[str, str]
+) -> keras.Model:
+    # A functional clone keeps the original's output structure (one tensor per output) and so
+    # silently drops the backward tensor of a merge_mode=None wrapper; list both instead.
+    outputs: list[Any] = []
+    for original, cloned in zip(model.outputs, converted.outputs, strict=True):
+        producer = original._keras_history[0].name
+        if producer in renamed:
+            outputs += list(converted.get_layer(renamed[producer]).output)  # forward, backward
+        else:
+            outputs.append(cloned)
+    return keras.Model(converted.inputs, outputs, name=converted.name)
+
+
+def _check_merge_none_is_terminal(model: keras.Model, chosen: list[str]) -> None:
+    # merge_mode None yields two tensors; no downstream layer in a model takes a pair in place
+    # of one tensor, so only a layer whose output is a model output may use it.
+    output_ids = {id(tensor) for tensor in model.outputs}
+    for name in chosen:
+        output = model.get_layer(name).output
+        tensors = output if isinstance(output, (list, tuple)) else [output]
+        if not all(id(tensor) in output_ids for tensor in tensors):
+            raise ConversionError(
+                "merge_mode none returns two tensors (forward, backward), so it only works on a "
+                "recurrent layer whose output is the model's output; choose concat, sum, mul or "
+                f"ave, received merge_mode none for layer {name!r}"
+            )
+
+
+def unwrap_bidirectional(
+    model: keras.Model, layers: Sequence[str] | None = None, seed: int = 0
+) -> Conversion:
+    """Replace chosen `Bidirectional` wrappers by their forward layer (backward dropped).
+
+    Args:
+        model: a built Sequential or Functional Keras model (left untouched).
+        layers: names of the wrappers to unwrap; ``None`` means all of them.
+        seed: base seed for layers that must be freshly initialised (their input narrowed).
+
+    Returns:
+        The converted model and the per-layer report. An unwrapped layer takes the forward
+        layer's name without its ``forward_`` prefix.
+
+    Raises:
+        ConversionError: for an unbuilt model, one without wrappers, or unknown names.
+    """
+    _is_built_model(model)
+    available = bidirectional_layer_names(model)
+    if not available:
+        raise ConversionError(
+            f"model has no Bidirectional layer to unwrap, received model {model.name!r}"
+        )
+    chosen = _check_chosen(
+        available if layers is None else layers, available, "Bidirectional layers"
+    )
+    originals = {layer.name: layer for layer in model_layers(model)}
+    taken = {layer.name for layer in model.layers} - set(chosen)
+    renamed = {}
+    for name in chosen:
+        forward_name = originals[name].forward_layer.name
+        wanted = forward_name.removeprefix("forward_") or name
+        renamed[name] = _unique_name(wanted, taken)
+
+    def unwrap(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return _fresh_copy(layer.forward_layer, seed, name=renamed[layer.name])
+
+    converted = _clone(model, dict.fromkeys(chosen, unwrap), seed)
+    new_layers = {layer.name: layer for layer in model_layers(converted)}
+    fates: dict[str, str] = {}
+    for name in chosen:
+        weights = originals[name].forward_layer.get_weights()
+        target = new_layers[renamed[name]]
+        if _weights_match(weights, target):
+            target.set_weights(weights)
+            fates[name] = UNWRAPPED
+        else:
+            fates[name] = WIDTH_CHANGED
+    _carry_weights(model, converted, renamed, fates)
+    return Conversion(converted, _report(model, converted, fates, renamed))

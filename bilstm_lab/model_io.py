@@ -1,0 +1,234 @@
+"""Load an uploaded ``.keras`` file safely, and serialise a model back to bytes.
+
+Uploaded files are hostile: the size is capped here (not only by the server's upload limit),
+the archive is inspected before Keras sees it (a tiny zip can inflate to gigabytes), Keras
+loads it with ``safe_mode=True`` (no Lambda bytecode), and the bytes go to a private temporary
+file that is always deleted. Every failure is a `ModelFileError` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import keras
+
+from bilstm_lab.analysis import fmt
+from bilstm_lab.convert import RECURRENT_TYPES, layer_type, model_layers
+
+#: Largest upload accepted, in bytes: below the server's maxUploadSize (20 MB), so users meet this
+#: check and its clear message rather than the browser's.
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+#: Largest total size of the archive's members once inflated (zip-bomb guard).
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+#: Largest config.json (the model's architecture; real ones are a few kilobytes).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+#: Most members a .keras archive may hold (it normally holds three).
+MAX_MEMBERS = 64
+
+
+class ModelFileError(ValueError):
+    """An uploaded or given model file that cannot be used (the message says why)."""
+
+
+class EmptyModelFile(ModelFileError):
+    """The file has no bytes."""
+
+
+class ModelFileTooLarge(ModelFileError):
+    """The file (or its unpacked contents) exceeds the size limit."""
+
+
+class NotAKerasFile(ModelFileError):
+    """The bytes are not a Keras 3 ``.keras`` archive."""
+
+
+class UnsafeModelFile(ModelFileError):
+    """The model holds code (a Lambda layer) that ``safe_mode=True`` refuses to run."""
+
+
+class CorruptModelFile(ModelFileError):
+    """A ``.keras`` archive that Keras could not rebuild."""
+
+
+class NoRecurrentLayer(ModelFileError):
+    """A valid model with no LSTM, GRU, SimpleRNN or Bidirectional layer."""
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """Check that ``data`` looks like a ``.keras`` archive of sane size, without unpacking it.
+
+    Args:
+        data: the file's bytes.
+        name: the file name, for messages.
+        max_bytes: the size limit.
+
+    Raises:
+        EmptyModelFile, ModelFileTooLarge, NotAKerasFile: naming the problem.
+    """
+    if not data:
+        raise EmptyModelFile(
+            f"{name} is empty (0 bytes): upload a model saved with model.save('model.keras')"
+        )
+    if len(data) > max_bytes:
+        raise ModelFileTooLarge(
+            f"{name} is too large: the limit is {_mb(max_bytes)}, received {_mb(len(data))}"
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data.startswith(b"PK"):
+            raise CorruptModelFile(
+                f"{name} is a damaged zip archive (truncated or corrupt): save the model again"
+            )
+        raise NotAKerasFile(
+            f"{name} is not a Keras .keras file (a .keras file is a zip archive; legacy .h5 and "
+            f"SavedModel folders are not supported), received {len(data):,} bytes starting {data[:8]!r}"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise NotAKerasFile(f"{name} is a damaged zip archive: {error}") from None
+    names = {member.filename for member in members}
+    if "config.json" not in names or "metadata.json" not in names:
+        raise NotAKerasFile(
+            f"{name} is a zip archive but not a Keras .keras file (no config.json/metadata.json), "
+            f"received members {', '.join(sorted(names)[:5]) or 'none'}"
+        )
+    config_size = next(m.file_size for m in members if m.filename == "config.json")
+    if config_size > MAX_CONFIG_BYTES:  # parsing a giant JSON config costs memory and CPU
+        raise ModelFileTooLarge(
+            f"{name} has an oversized config.json: the limit is {_mb(MAX_CONFIG_BYTES)}, "
+            f"received {_mb(config_size)}"
+        )
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise ModelFileTooLarge(
+            f"{name} unpacks to too much: the limit is {MAX_MEMBERS} members and "
+            f"{_mb(MAX_UNPACKED_BYTES)}, received {len(members)} members and {_mb(unpacked)}"
+        )
+
+
+def load_model_bytes(
+    data: bytes, name: str = "the file", max_bytes: int = MAX_UPLOAD_BYTES
+) -> keras.Model:
+    """Load a Keras model from uploaded bytes, safely.
+
+    Args:
+        data: the file's bytes.
+        name: the file name, for messages.
+        max_bytes: the size limit.
+
+    Returns:
+        The model (compiled state dropped: the lab only inspects, converts and predicts).
+
+    Raises:
+        ModelFileError: a subclass naming what is wrong (empty, too large, not Keras, unsafe,
+            corrupt, or no recurrent layer).
+    """
+    check_archive(data, name, max_bytes)
+    # A private directory (mode 0700), so no other local user can swap the file under Keras.
+    folder = tempfile.mkdtemp(prefix="bilstm-lab-upload-")
+    try:
+        path = Path(folder) / "upload.keras"
+        path.write_bytes(data)
+        try:
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many types for a bad archive
+            raise _explain_load_error(error, name) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not isinstance(model, keras.Model):
+        raise NotAKerasFile(f"{name} holds a {type(model).__name__}, not a Keras model")
+    require_recurrent(model, name)
+    return model
+
+
+def _explain_load_error(error: Exception, name: str) -> ModelFileError:
+    text = " ".join(str(error).split())
+    if "safe_mode" in text or "Lambda" in text or "lambda" in text:
+        return UnsafeModelFile(
+            f"{name} contains a Lambda layer (arbitrary Python code), which the lab refuses to "
+            "load (safe_mode=True): replace the Lambda by a built-in layer and save again"
+        )
+    return CorruptModelFile(f"{name} could not be loaded as a Keras model: {text[:200]}")
+
+
+def require_recurrent(model: keras.Model, name: str = "the model") -> None:
+    """Raise `NoRecurrentLayer` unless the model has a recurrent or Bidirectional layer."""
+    kinds = [layer_type(layer) for layer in model_layers(model)]
+    if not any(kind in RECURRENT_TYPES or kind.startswith("Bidirectional") for kind in kinds):
+        raise NoRecurrentLayer(
+            f"{name} has no LSTM, GRU, SimpleRNN or Bidirectional layer to convert, received "
+            f"layers {', '.join(kinds) or 'none'}"
+        )
+
+
+def load_model_file(path: str | os.PathLike[str], max_bytes: int = MAX_UPLOAD_BYTES) -> keras.Model:
+    """Load a model file from disk with the same checks as an upload (the CLI uses this).
+
+    Raises:
+        ModelFileError: for a missing file or any problem `load_model_bytes` reports.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ModelFileError(f"model file not found, received {str(path)!r}")
+    size = file.stat().st_size
+    if size > max_bytes:  # refuse before reading it into memory
+        raise ModelFileTooLarge(
+            f"{file.name} is too large: the limit is {_mb(max_bytes)}, received {_mb(size)}"
+        )
+    return load_model_bytes(file.read_bytes(), file.name, max_bytes)
+
+
+def model_to_bytes(model: keras.Model) -> bytes:
+    """The model as ``.keras`` bytes (for a download button), via a private temporary file."""
+    folder = tempfile.mkdtemp(prefix="bilstm-lab-save-")
+    try:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def inspect_rows(model: keras.Model) -> list[dict[str, str | int]]:
+    """Name, type, output shape(s) and parameters of every layer (no InputLayer)."""
+    from bilstm_lab.builder import layer_output_shapes
+    from bilstm_lab.convert import format_shapes
+
+    return [
+        {
+            "layer": layer.name,
+            "type": layer_type(layer),
+            "output shape": format_shapes(layer_output_shapes(layer)),
+            "params": layer.count_params(),
+        }
+        for layer in model_layers(model)
+    ]
+
+
+def inspect_text(model: keras.Model) -> str:
+    """The shape/parameter table of a model as plain text (``inspect`` prints this)."""
+    rows = inspect_rows(model)
+    table = [["layer", "type", "output shape", "params"]] + [
+        [str(r["layer"]), str(r["type"]), str(r["output shape"]), fmt(int(r["params"]))]
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = [
+        "  ".join(
+            cell.rjust(w) if i == 3 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    ]
+    lines.append(f"total params: {fmt(model.count_params())}")
+    return f"model {model.name!r}\n" + "\n".join(lines)

@@ -1,0 +1,616 @@
+"""The Architecture Explorer: LSTM and BiLSTM side by side, from one spec.
+
+The page paints from the pure-Python engine (`spec`, `analysis`, `diagrams`, `codegen`) alone;
+TensorFlow is imported only when the user asks for the "Verified with Keras" check. Widget
+state, the spec and the URL's query parameters are kept in step: the URL is read once per
+visit, and rewritten after every valid change so that a copied link reopens the same view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from bilstm_lab.analysis import Comparison, VariantAnalysis, compare, fmt
+from bilstm_lab.cli import describe, format_shape
+from bilstm_lab.codegen import keras_code, keras_diff, torch_code
+from bilstm_lab.diagrams import (
+    GATE_NAMES,
+    PARTS,
+    breakdown_figure,
+    parameter_breakdown,
+    stack_dot,
+    unrolled_figure,
+)
+from bilstm_lab.presets import PRESETS, PRESETS_BY_KEY, Preset
+from bilstm_lab.spec import (
+    ACTIVATIONS,
+    LIMITS,
+    Cell,
+    DenseHead,
+    FeatureInput,
+    InputSpec,
+    MergeMode,
+    ModelSpec,
+    SpecError,
+    TokenInput,
+    from_json,
+    from_query,
+)
+
+#: Every widget key starts with this, so the Explorer's state never collides with other pages'.
+PREFIX = "ex_"
+CUSTOM = "custom"
+MAX_LAYERS = LIMITS["layers"][1]
+
+#: Column names of the per-layer tables (tests read the tables by these).
+TABLE_COLUMNS = ("layer", "type", "output shape", "params", "formula")
+
+
+def _key(name: str) -> str:
+    return PREFIX + name
+
+
+# ------------------------------------------------------------------ spec <-> widget state
+
+
+def state_from_spec(spec: ModelSpec) -> dict[str, Any]:
+    """The widget values (keyed by widget key) that describe ``spec``.
+
+    Fields the spec does not use (e.g. the vocabulary of a float-feature model) keep the
+    defaults of their dataclass, so switching input kind shows sensible values.
+    """
+    features = spec.input if isinstance(spec.input, FeatureInput) else FeatureInput()
+    tokens = spec.input if isinstance(spec.input, TokenInput) else TokenInput()
+    head = spec.head or DenseHead()
+    values: dict[str, Any] = {
+        "cell": spec.cell.value,
+        "layers": spec.depth,
+        "return_sequences": spec.return_sequences,
+        "merge_mode": spec.merge_mode.value,
+        "return_state": spec.return_state,
+        "input": spec.input.kind,
+        "seq_len": spec.input.seq_len,
+        "features": features.features,
+        "vocab": tokens.vocab,
+        "embedding_dim": tokens.embedding_dim,
+        "fixed_batch": spec.batch_size is not None,
+        "batch": spec.batch_size or 32,
+        "head": spec.head is not None,
+        "dense": head.units,
+        "dense_activation": head.activation,
+    }
+    for index in range(MAX_LAYERS):
+        values[f"units_{index}"] = spec.units[min(index, spec.depth - 1)]
+    return {_key(name): value for name, value in values.items()}
+
+
+def spec_from_state(state: Any) -> ModelSpec:
+    """Build the spec the widgets describe.
+
+    Args:
+        state: ``st.session_state`` (or any mapping keyed like `state_from_spec`).
+
+    Returns:
+        The validated spec.
+
+    Raises:
+        SpecError: naming the field (``units``, ``merge_mode``, ...) that cannot work.
+    """
+
+    def get(name: str) -> Any:
+        return state[_key(name)]
+
+    depth = int(get("layers"))
+    units = tuple(int(get(f"units_{index}")) for index in range(depth))
+    input_spec: InputSpec
+    if get("input") == "tokens":
+        input_spec = TokenInput(int(get("seq_len")), int(get("vocab")), int(get("embedding_dim")))
+    else:
+        input_spec = FeatureInput(int(get("seq_len")), int(get("features")))
+    head = DenseHead(int(get("dense")), get("dense_activation")) if get("head") else None
+    return ModelSpec(
+        cell=get("cell"),
+        units=units,
+        return_sequences=bool(get("return_sequences")),
+        merge_mode=get("merge_mode"),
+        return_state=bool(get("return_state")),
+        input=input_spec,
+        head=head,
+        batch_size=int(get("batch")) if get("fixed_batch") else None,
+    )
+
+
+def _load_spec(spec: ModelSpec) -> None:
+    for key, value in state_from_spec(spec).items():
+        st.session_state[key] = value
+
+
+def _on_preset() -> None:
+    # A callback runs before the script, the only moment widget values may be overwritten.
+    key = st.session_state[_key("preset")]
+    if key != CUSTOM:
+        _load_spec(PRESETS_BY_KEY[key].spec)
+        st.session_state[_key("url_warnings")] = []
+
+
+def _on_control() -> None:
+    # Keep the preset box honest: it names a preset only while the controls match it.
+    try:
+        spec = spec_from_state(st.session_state)
+    except (SpecError, KeyError):
+        st.session_state[_key("preset")] = CUSTOM
+        return
+    st.session_state[_key("preset")] = matching_preset(spec) or CUSTOM
+
+
+def _on_layers() -> None:
+    # A new layer starts with the units of the layer below it, not a stale value.
+    state = st.session_state
+    depth = int(state[_key("layers")])
+    for index in range(int(state.get(_key("shown_layers"), depth)), depth):
+        state[_key(f"units_{index}")] = state[_key(f"units_{index - 1}")]
+    _on_control()
+
+
+def _init_from_url() -> None:
+    """On a fresh visit (or back from another page), read the spec from the URL."""
+    if _key("cell") in st.session_state:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    last_shown = st.session_state.get(_key("url_spec"))
+    if not params and last_shown:
+        # Back from another page (whose URL has no spec): Streamlit dropped the widgets'
+        # state, but the session remembers the last model it showed.
+        spec, warnings = from_json(last_shown), list[str]()
+    else:
+        spec, warnings = from_query(params)
+    _load_spec(spec)
+    st.session_state[_key("url_warnings")] = warnings
+    st.session_state[_key("preset")] = matching_preset(spec) or CUSTOM
+
+
+def _keep_defaults(spec: ModelSpec) -> None:
+    # Streamlit forgets the state of widgets that were not drawn in the last run (a units box
+    # of a layer that did not exist, the vocabulary of a float model); refill them.
+    for key, value in state_from_spec(spec).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def matching_preset(spec: ModelSpec) -> str | None:
+    """The key of the preset whose spec is exactly ``spec``, if any."""
+    return next((preset.key for preset in PRESETS if preset.spec == spec), None)
+
+
+# ------------------------------------------------------------------ controls
+
+
+def _number(
+    label: str, name: str, limit: str, help_text: str | None = None, on_change: Any = None
+) -> None:
+    low, high = LIMITS[limit]
+    st.number_input(
+        label,
+        min_value=low,
+        max_value=high,
+        step=1,
+        key=_key(name),
+        help=help_text,
+        on_change=on_change or _on_control,
+    )
+
+
+def render_controls() -> tuple[ModelSpec | None, SpecError | None]:
+    """Draw the sidebar controls and build the spec they describe.
+
+    Returns:
+        The spec (``None`` when the combination cannot work) and the error explaining why;
+        the error is already shown next to the control that causes it.
+    """
+    _init_from_url()
+    _keep_defaults(matching_spec_or_default())
+    slots: dict[str, Any] = {}
+    with st.sidebar:
+        _draw_controls(slots)
+    try:
+        spec = spec_from_state(st.session_state)
+    except SpecError as error:
+        _show_error(error, slots)
+        return None, error
+    return spec, None
+
+
+def _draw_controls(slots: dict[str, Any]) -> None:
+    """The widgets, top to bottom; ``slots`` gets an empty placeholder under each group."""
+    st.selectbox(
+        "Preset",
+        [CUSTOM, *PRESETS_BY_KEY],
+        key=_key("preset"),
+        on_change=_on_preset,
+        format_func=lambda key: (
+            "— your own settings —" if key == CUSTOM else f"{PRESETS_BY_KEY[key].title}"
+        ),
+        help="Every model from the two seed articles, and a few teaching models. "
+        "Choosing one sets every control.",
+    )
+    st.segmented_control(
+        "Cell",
+        [cell.value for cell in Cell],
+        key=_key("cell"),
+        on_change=_on_control,
+        required=True,
+        format_func=lambda value: Cell(value).keras_name,
+    )
+    slots["cell"] = st.empty()
+    _number("Stacking depth (recurrent layers)", "layers", "layers", on_change=_on_layers)
+    slots["layers"] = st.empty()
+    depth = int(st.session_state[_key("layers")])
+    st.session_state[_key("shown_layers")] = depth
+    columns = st.columns(min(depth, 3))
+    for index in range(depth):
+        with columns[index % len(columns)]:
+            _number(f"units, layer {index + 1}", f"units_{index}", "units")
+    slots["units"] = st.empty()
+    st.toggle(
+        "Last layer returns sequences" if depth > 1 else "Return sequences",
+        key=_key("return_sequences"),
+        on_change=_on_control,
+        help="On: one output per time step (batch, T, width). Off: one vector per sequence.",
+    )
+    if depth > 1:
+        lower = "Layer 1 always returns" if depth == 2 else f"Layers 1–{depth - 1} always return"
+        st.caption(
+            f"{lower} sequences: the layer above is a recurrent layer and needs a time axis, "
+            "(batch, T, width), to read."
+        )
+    slots["return_sequences"] = st.empty()
+    st.segmented_control(
+        "Merge mode (BiLSTM)",
+        [mode.value for mode in MergeMode],
+        key=_key("merge_mode"),
+        on_change=_on_control,
+        required=True,
+        format_func=lambda value: "None" if value == "none" else value,
+        help="How Bidirectional combines the forward and backward outputs. concat doubles the "
+        "width; sum, mul and ave keep it; None returns the two tensors separately.",
+    )
+    slots["merge_mode"] = st.empty()
+    st.toggle("Return state (last layer)", key=_key("return_state"), on_change=_on_control)
+    slots["return_state"] = st.empty()
+    st.segmented_control(
+        "Input",
+        ["features", "tokens"],
+        key=_key("input"),
+        on_change=_on_control,
+        required=True,
+        format_func=lambda value: "float features" if value == "features" else "token ids",
+    )
+    slots["input"] = st.empty()
+    _number("Sequence length T", "seq_len", "seq_len")
+    slots["seq_len"] = st.empty()
+    if st.session_state[_key("input")] == "tokens":
+        left, right = st.columns(2)
+        with left:
+            _number("Vocabulary", "vocab", "vocab")
+        with right:
+            _number("Embedding size", "embedding_dim", "embedding_dim")
+        slots["vocab"] = slots["embedding_dim"] = st.empty()
+    else:
+        _number("Features per step", "features", "features")
+        slots["features"] = st.empty()
+    st.toggle(
+        "Fixed batch size",
+        key=_key("fixed_batch"),
+        help="Off: batch is None (any batch size).",
+        on_change=_on_control,
+    )
+    if st.session_state[_key("fixed_batch")]:
+        _number("Batch size", "batch", "batch")
+    slots["batch"] = st.empty()
+    st.toggle("Dense head", key=_key("head"), on_change=_on_control)
+    if st.session_state[_key("head")]:
+        left, right = st.columns(2)
+        with left:
+            _number("Dense units", "dense", "dense")
+        with right:
+            st.selectbox(
+                "Activation", ACTIVATIONS, key=_key("dense_activation"), on_change=_on_control
+            )
+    slots["dense"] = slots["dense_activation"] = st.empty()
+
+
+def matching_spec_or_default() -> ModelSpec:
+    """The spec to refill forgotten widget values from: the preset's, else the default."""
+    key = st.session_state.get(_key("preset"), CUSTOM)
+    return PRESETS_BY_KEY[key].spec if key in PRESETS_BY_KEY else ModelSpec()
+
+
+def _show_error(error: SpecError, slots: dict[str, Any]) -> None:
+    slot = slots.get(error.field, slots["cell"])
+    slot.error(f"⚠️ {error}")
+    # A combination error names one field; point at the other control that takes part.
+    if error.field == "merge_mode":
+        if st.session_state[_key("head")]:
+            slots["dense"].warning(
+                "A Dense layer takes one tensor; merge mode None returns two (see merge mode)."
+            )
+        if int(st.session_state[_key("layers")]) > 1:
+            slots["layers"].warning(
+                "Stacking needs one tensor between layers; merge mode None returns two "
+                "(see merge mode)."
+            )
+
+
+# ------------------------------------------------------------------ tables and numbers
+
+
+def variant_table(variant: VariantAnalysis) -> pd.DataFrame:
+    """One variant's layers as displayed: every number is the analysis's, formatted."""
+    rows = [
+        (row.name, row.type, format_shape(row.output_shapes), fmt(row.params), row.formula)
+        for row in variant.layers
+    ]
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    """Both variants' layers as CSV (raw integers), for the download button."""
+    records = [
+        {
+            "variant": variant.label,
+            "layer": row.name,
+            "type": row.type,
+            "output_shape": format_shape(row.output_shapes),
+            "params": row.params,
+            "formula": row.formula,
+            "torch_params": row.torch_params,
+            "torch_formula": row.torch_formula,
+        }
+        for variant in (comparison.uni, comparison.bi)
+        for row in variant.layers
+    ]
+    return pd.DataFrame.from_records(records).to_csv(index=False)
+
+
+def headline(comparison: Comparison) -> str:
+    """One sentence: the recurrent ratio, then each layer that grows by other than 2×."""
+    widths = {
+        bi_row.name: (uni_row.input_width, bi_row.input_width)
+        for uni_row, bi_row in zip(comparison.uni.layers, comparison.bi.layers, strict=True)
+    }
+    parts = [
+        f"**{comparison.bi.label}: {comparison.recurrent_ratio:.2f}× the recurrent parameters**"
+    ]
+    for ratio in comparison.layer_ratios():
+        before, after = widths[ratio.name]
+        if before != after:
+            parts.append(
+                f"{ratio.ratio:.2f}× in {ratio.name} because its input widened "
+                f"from {before} to {after}"
+            )
+    return ", ".join(parts) + "."
+
+
+def render_numbers(comparison: Comparison) -> None:
+    """Totals, ratios, the reasons, and the two per-layer tables side by side."""
+    uni, bi = comparison.uni, comparison.bi
+    st.markdown(headline(comparison))
+    cols = st.columns(4)
+    cols[0].metric(f"{uni.label} total (Keras)", fmt(uni.total_params))
+    cols[1].metric(f"{bi.label} total (Keras)", fmt(bi.total_params))
+    cols[2].metric("whole model ratio", f"{comparison.total_ratio:.2f}×")
+    cols[3].metric("recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×")
+    reasons = [
+        f"- **{ratio.name}**: {fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} "
+        f"(**{ratio.ratio:.2f}×**): {ratio.reason}."
+        for ratio in comparison.layer_ratios()
+    ]
+    same = [
+        f"- **{u.name}**: {fmt(u.params)} in both — it does not depend on the direction."
+        for u, b in zip(uni.layers, bi.layers, strict=True)
+        if u.params == b.params
+    ]
+    st.markdown("**Why:**\n" + "\n".join(reasons + same))
+    left, right = st.columns(2)
+    for column, variant in ((left, uni), (right, bi)):
+        with column:
+            st.subheader(variant.label)
+            st.table(variant_table(variant), hide_index=True)
+            st.markdown(
+                f"Total (Keras `count_params()`): **{fmt(variant.total_params)}** · "
+                f"PyTorch equivalent: **{fmt(variant.torch_params)}**"
+            )
+    st.caption(f"Keras vs PyTorch: {comparison.torch_difference()}")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _verify(spec_json: str) -> tuple[bool, str, list[str]]:
+    # A pure result keyed on the spec: safe to share; the models themselves are not kept.
+    from bilstm_lab.verify import verify_spec
+
+    verification = verify_spec(from_json(spec_json))
+    return verification.ok, verification.summary(), [str(m) for m in verification.mismatches]
+
+
+def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
+    """The "Verified with Keras" button and its result, plus the CSV download."""
+    from bilstm_lab.verify import TooLargeToVerify
+
+    results: dict[str, Any] = st.session_state.setdefault(_key("verified"), {})
+    key = spec.to_json()
+    left, right = st.columns([1, 1])
+    with right:
+        st.download_button(
+            "Download the table (CSV)",
+            comparison_csv(comparison),
+            file_name="bilstm_lab_comparison.csv",
+            mime="text/csv",
+            key=_key("csv"),
+        )
+    with left:
+        if key not in results and st.button(
+            "Verify with real Keras",
+            key=_key("verify"),
+            help="Builds both models with Keras (and PyTorch) and compares every number shown.",
+        ):
+            with st.spinner("Building the real models…"):
+                try:
+                    results[key] = _verify(key)
+                except TooLargeToVerify as error:
+                    results[key] = (None, str(error), [])
+        if key in results:
+            ok, summary, mismatches = results[key]
+            if ok is None:
+                st.info(f"Not verified: {summary}. The numbers come from the analysis alone.")
+            elif ok:
+                st.success(f"✅ Verified: {summary}.")
+            else:
+                st.error(f"✗ {summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches))
+
+
+# ------------------------------------------------------------------ diagrams and code
+
+
+def _block_text(shape: tuple[int, ...], count: int) -> str:
+    """``128×64 = 8,192`` for a matrix; just ``64`` for a vector."""
+    return fmt(count) if len(shape) == 1 else f"{'×'.join(map(str, shape))} = {fmt(count)}"
+
+
+def breakdown_table(variant: VariantAnalysis) -> pd.DataFrame:
+    """Gate × part counts of each recurrent layer's forward direction (the backward is equal)."""
+    rows = []
+    for block in parameter_breakdown(variant):
+        if block.direction != "forward":
+            continue
+        rows.append(
+            {
+                "layer": block.layer,
+                "gate": block.gate,
+                "part": block.part,
+                "weights": _block_text(block.shape, block.count),
+            }
+        )
+    table = pd.DataFrame(rows).pivot_table(
+        index=["layer", "gate"], columns="part", values="weights", aggfunc="first", sort=False
+    )
+    return table[list(PARTS)].reset_index()
+
+
+def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
+    """Tabs: layer stack (DOT), unrolled in time (plotly), where the parameters go."""
+    stack, time, where = st.tabs(["Layer stack", "Unrolled in time", "Where the parameters go"])
+    with stack:
+        left, right = st.columns(2)
+        for column, variant in ((left, comparison.uni), (right, comparison.bi)):
+            with column:
+                st.markdown(f"**{variant.label}** — shapes on the arrows")
+                st.graphviz_chart(stack_dot(variant), width="content")
+    with time:
+        choice = st.segmented_control(
+            "Variant",
+            ["bi", "uni"],
+            key=_key("unrolled_variant"),
+            default="bi",
+            required=True,
+            format_func=lambda value: (
+                comparison.bi.label if value == "bi" else comparison.uni.label
+            ),
+            label_visibility="collapsed",
+        )
+        figure = unrolled_figure(spec, bidirectional=choice != "uni")
+        st.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
+    with where:
+        gates = len(GATE_NAMES[spec.cell])
+        st.markdown(
+            f"Each direction of a {spec.cell.keras_name} layer has **{gates} weight block"
+            f"{'s' if gates > 1 else ''}** ({', '.join(GATE_NAMES[spec.cell])}), and each block "
+            "has an **input kernel** (d×u), a **recurrent kernel** (u×u) and a **bias**. "
+            "The BiLSTM has a forward and a backward copy of all of it."
+        )
+        st.plotly_chart(
+            breakdown_figure([comparison.uni, comparison.bi]),
+            key=_key("breakdown_chart"),
+            config={"displayModeBar": False},
+        )
+        st.markdown(f"**{comparison.bi.label}, one direction** (the other direction is identical):")
+        st.table(breakdown_table(comparison.bi), hide_index=True)
+
+
+def render_code(spec: ModelSpec, preset: Preset | None) -> None:
+    """Keras code for both variants, the diff, and the PyTorch equivalent; copy and download."""
+    st.subheader("Code")
+    label = spec.cell.keras_name
+    uni_tab, bi_tab, diff_tab, torch_tab = st.tabs(
+        [f"Keras {label}", f"Keras Bi{label}", f"What changes ({label} → Bi{label})", "PyTorch"]
+    )
+    files = [
+        (uni_tab, keras_code(spec, False), f"{label.lower()}_keras.py", "python"),
+        (bi_tab, keras_code(spec, True), f"bi{label.lower()}_keras.py", "python"),
+        (diff_tab, keras_diff(spec), f"{label.lower()}_to_bi{label.lower()}.diff", "diff"),
+        (torch_tab, torch_code(spec, True), f"bi{label.lower()}_torch.py", "python"),
+    ]
+    for tab, source, file_name, language in files:
+        with tab:
+            st.code(source, language=language)
+            st.download_button(
+                f"Download {file_name}",
+                source,
+                file_name=file_name,
+                mime="text/plain",
+                key=_key(f"download_{file_name}"),
+            )
+    if preset is not None and preset.article_code:
+        with st.expander(f"The article's own code ({preset.source})"):
+            if preset.assumptions:
+                st.caption(f"Values the article leaves undefined: {preset.assumptions}")
+            st.code(preset.article_code, language="python")
+
+
+# ------------------------------------------------------------------ the page
+
+
+def _sync_url(spec: ModelSpec) -> None:
+    query = spec.to_query()
+    current = {key: st.query_params.get(key) for key in st.query_params}
+    if current != query:
+        st.query_params.from_dict(query)
+
+
+def render_page() -> None:
+    """The whole Explorer page (the page script only sets up and calls this)."""
+    st.title("Architecture Explorer")
+    st.markdown(
+        "Change any control on the left: the plain and the bidirectional variant update side "
+        "by side. Every number is computed in pure Python; **Verify with real Keras** builds "
+        "both models and checks them."
+    )
+    spec, error = render_controls()
+    if spec is not None and st.session_state.get(_key("url_spec")) not in (None, spec.to_json()):
+        st.session_state[_key("url_warnings")] = []  # the user has moved on from the bad link
+    warnings = st.session_state.get(_key("url_warnings"), [])
+    if warnings:
+        st.warning(
+            "This link had settings the lab cannot use, so they fell back to defaults:\n\n"
+            + "\n".join(f"- {warning}" for warning in warnings)
+        )
+    if spec is None or error is not None:
+        st.error(
+            f"This combination cannot work, so nothing is drawn: {error}. "
+            "Change the control marked ⚠️ in the sidebar."
+        )
+        return
+    st.session_state[_key("url_spec")] = spec.to_json()
+    _sync_url(spec)
+    preset_key = matching_preset(spec)
+    preset = PRESETS_BY_KEY[preset_key] if preset_key else None
+    st.caption(describe(spec))
+    if preset is not None:
+        st.info(f"**{preset.title}** — {preset.source}.\n\n{preset.note}")
+    comparison = compare(spec)
+    render_numbers(comparison)
+    render_verify(spec, comparison)
+    render_diagrams(spec, comparison)
+    render_code(spec, preset)

@@ -1,0 +1,9 @@
+"""Architecture Explorer: the LSTM and BiLSTM variants of one model, side by side."""
+
+from __future__ import annotations
+
+from bilstm_lab.ui.common import page_setup
+from bilstm_lab.ui.explorer import render_page
+
+page_setup("Architecture Explorer", icon="🔍")
+render_page()

@@ -1,0 +1,9 @@
+"""Convert page: turn a real model's LSTMs into BiLSTMs (or back), and download the result."""
+
+from __future__ import annotations
+
+from bilstm_lab.ui import convert
+from bilstm_lab.ui.common import page_setup
+
+page_setup("Convert", ":material/swap_horiz:")
+convert.render()

@@ -1,0 +1,9 @@
+"""Pitfalls page: the classic mistakes of going bidirectional, each shown live with numbers."""
+
+from __future__ import annotations
+
+from bilstm_lab.ui import pitfalls
+from bilstm_lab.ui.common import page_setup
+
+page_setup("Pitfalls", ":material/warning:")
+pitfalls.render()

@@ -1,0 +1,161 @@
+"""The Convert page, run headless with `streamlit.testing.v1.AppTest`.
+
+A built-in example and an uploaded model convert, show the report and offer a download that
+loads back; every bad upload gives its one clear message and never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bilstm_lab.analysis import fmt
+from bilstm_lab.convert import to_bidirectional
+from bilstm_lab.examples import build_example
+from bilstm_lab.model_io import load_model_bytes
+from bilstm_lab.ui.convert import SOURCE_UPLOAD, ConvertedModel
+from tests.conftest import ROOT
+from tests.helpers_models import BAD_UPLOAD_MESSAGES, bad_upload, make_model, save_bytes
+
+PAGE = str(ROOT / "pages" / "3_Convert.py")
+TIMEOUT = 300  # seconds: TensorFlow loads in the page, and the machine is shared
+
+
+def _app(example: str = "gru-tagger") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["convert_example"] = example  # the small example: cheap first run
+    return at
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.session_state["convert_source"] = SOURCE_UPLOAD
+    at.run()
+    at.file_uploader(key="convert_upload").upload(name, data, "application/octet-stream")
+    return at.run()
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(str(element.value) for element in [*at.markdown, *at.caption, *at.success])
+
+
+def test_example_converts_and_offers_a_download() -> None:
+    at = _app().run()
+    assert not at.exception and not at.error
+    expected = to_bidirectional(build_example("gru-tagger"), merge_mode="concat").report
+    assert [m.value for m in at.metric][:2] == [
+        fmt(expected.params_before),
+        fmt(expected.params_after),
+    ]
+    report = at.dataframe[0].value
+    assert isinstance(report, pd.DataFrame)
+    assert list(report["weights"]) == [row.weights for row in expected.rows]
+    assert "bi_gru_2" in at.warning[0].value and "dense" in at.warning[0].value
+    assert len(at.get("download_button")) == 1
+    result = at.session_state["convert_result"]
+    assert isinstance(result, ConvertedModel)
+    reloaded = load_model_bytes(result.data, "download.keras")
+    assert reloaded.count_params() == expected.params_after
+    assert "predicted a batch of (2, 12, 6) → (2, 12, 3)" in at.success[0].value
+
+
+def test_options_change_the_conversion() -> None:
+    at = _app().run()
+    at.multiselect(key="convert_layers:example:gru-tagger:LSTM → BiLSTM (wrap)").set_value(
+        ["gru_2"]
+    )
+    at.selectbox(key="convert_merge").set_value("sum")
+    at.toggle(key="convert_warm").set_value(False)
+    at.run()
+    assert not at.exception and not at.error
+    report = at.dataframe[0].value
+    assert list(report["weights"]) == ["kept", "new (warm start off)", "kept"]
+    assert not at.warning or "dense" not in at.warning[0].value
+
+
+def test_uploaded_model_converts() -> None:
+    model = make_model("functional", 2)
+    at = _upload(_app(), "mine.keras", save_bytes(model))
+    assert not at.exception and not at.error
+    report = at.dataframe[0].value
+    assert list(report["layer"]) == ["lstm_1 → bi_lstm_1", "gru_2 → bi_gru_2", "head"]
+    assert "predicted a batch of (2, 5, 3) → (2, 2)" in at.success[0].value
+
+
+def test_merge_none_in_the_middle_is_a_message() -> None:
+    at = _app().run()
+    at.selectbox(key="convert_merge").set_value("none").run()
+    assert not at.exception
+    assert "merge_mode none returns two tensors" in at.error[0].value
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOAD_MESSAGES))
+def test_bad_uploads_give_their_message(kind: str) -> None:
+    at = _upload(_app(), "bad.keras", bad_upload(kind))
+    assert not at.exception
+    assert len(at.error) == 1
+    assert re.search(BAD_UPLOAD_MESSAGES[kind], at.error[0].value), at.error[0].value
+    assert "Traceback" not in at.error[0].value
+    assert not at.get("download_button")
+    assert "convert_result" not in at.session_state
+
+
+def test_diagram_draws_each_edge_once_for_a_reloaded_sequential() -> None:
+    from bilstm_lab.ui.convert import model_dot
+
+    model = load_model_bytes(save_bytes(make_model("sequential", 2)))
+    dot = model_dot(model)
+    assert dot.count('"x" -> "lstm_1"') == 1
+    assert dot.count('"lstm_1" -> "gru_2"') == 1
+    assert dot.count('"gru_2" -> "head"') == 1
+
+
+def test_model_with_a_free_time_axis_converts() -> None:
+    import keras
+
+    inputs = keras.Input((None, 3), name="x")
+    lstm = keras.layers.LSTM(
+        4, name="lstm_1", kernel_initializer=keras.initializers.GlorotUniform(seed=1)
+    )
+    model = keras.Model(inputs, lstm(inputs), name="free_time")
+    at = _upload(_app(), "free.keras", save_bytes(model))
+    assert not at.exception and not at.error
+    assert "predicted a batch of (2, 4, 3) → (2, 8)" in at.success[0].value
+
+
+def test_names_from_the_file_cannot_inject_markdown() -> None:
+    import keras
+
+    inputs = keras.Input((5, 3), name="x")
+    outputs = keras.layers.Dense(2, name="head")(inputs)
+    model = keras.Model(inputs, outputs, name="![pic](https:example.invalid)")
+    at = _upload(_app(), "[click](http://example.invalid).keras", save_bytes(model))
+    assert not at.exception and len(at.error) == 1
+    message = at.error[0].value
+    assert "has no LSTM, GRU, SimpleRNN or Bidirectional layer" in message
+    assert "](https" not in message.replace("\\]", "")  # every bracket escaped
+    assert "[click]" not in message
+
+
+def test_uploaded_bidirectional_model_unwraps() -> None:
+    model = to_bidirectional(make_model("functional", 2), merge_mode="sum").model
+    at = _upload(_app(), "bi.keras", save_bytes(model))
+    at.radio(key="convert_direction").set_value("BiLSTM → LSTM (unwrap)").run()
+    assert not at.exception and not at.error
+    report = at.dataframe[0].value
+    assert list(report["layer"]) == ["bi_lstm_1 → lstm_1", "bi_gru_2 → gru_2", "head"]
+    assert list(report["weights"]) == ["forward kept, backward dropped"] * 2 + ["kept"]
+    result = at.session_state["convert_result"]
+    assert (
+        load_model_bytes(result.data).count_params() == make_model("functional", 2).count_params()
+    )
+
+
+def test_diagram_labels_break_lines_and_escape_quotes() -> None:
+    from bilstm_lab.ui.convert import model_dot
+
+    dot = model_dot(make_model("functional", 1))
+    assert '[label="lstm_1\\nLSTM\\n128 params"' in dot
+    assert "/n" not in dot

@@ -1,0 +1,68 @@
+"""The home page (`app.py`): the one-minute explanation, its numbers, and links to real pages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from streamlit.testing.v1 import AppTest
+
+from bilstm_lab.analysis import compare, fmt
+from bilstm_lab.cli import format_shape
+from bilstm_lab.spec import DEFAULT_SPEC
+from bilstm_lab.ui.common import PAGES, existing_pages
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+def test_home_explains_with_the_engines_numbers() -> None:
+    at = _app()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    comparison = compare(DEFAULT_SPEC)
+    uni_row, bi_row = comparison.uni.layers[0], comparison.bi.layers[0]
+    assert uni_row.formula in text
+    assert fmt(bi_row.params) in text
+    assert format_shape(uni_row.output_shapes) in text
+    assert format_shape(bi_row.output_shapes) in text
+    assert bi_row.params == 2 * uni_row.params  # the "exactly 2×" the text claims
+
+
+def test_home_links_exactly_the_pages_that_exist() -> None:
+    at = _app()
+    links = [link.label for link in at.get("page_link")]
+    found = existing_pages()
+    built = [label for path, label, _, _ in found if path is not None]
+    assert len(found) == len(PAGES)
+    assert len(links) == len(built)
+    for label, link in zip(built, links, strict=True):
+        assert label in link
+    text = " ".join(m.value for m in at.markdown)
+    for path, label, _, _ in found:
+        if path is None:
+            assert f"**{label}**" in text and "coming soon" in text
+        else:
+            assert (ROOT / path).is_file()
+    assert "Architecture Explorer" in built
+
+
+def test_home_does_not_import_tensorflow() -> None:
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "sys.exit('tensorflow imported' if 'tensorflow' in sys.modules else 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:] + result.stdout[-2000:]

@@ -1,0 +1,82 @@
+"""The server's memory stops growing: hundreds of reruns with ever-changing configurations.
+
+AppTest runs the page script in this process, so this process's resident memory is the
+server's. After a warm-up (imports, first caches), growth per rerun must stay small: a cache
+without a bound, or models kept past their session, would show up here as steady growth.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bilstm_lab.spec import Cell, MergeMode
+from tests.conftest import ROOT
+
+EXPLORER = str(ROOT / "pages" / "1_Architecture_Explorer.py")
+WARMUP_RERUNS = 40
+MEASURED_RERUNS = 260
+# Per rerun, after warm-up. Python's allocator keeps some freed memory, so a little drift is
+# normal; a leak of one analysis or figure per rerun would be far above this.
+MAX_GROWTH_KIB_PER_RERUN = 20
+SAMPLE_EVERY = 20
+
+
+def rss_kib() -> int:
+    """This process's resident set size in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("VmRSS not found")
+
+
+def growth_per_rerun(samples: list[tuple[int, int]]) -> float:
+    """Least-squares slope of RSS (KiB) over rerun number.
+
+    RSS wobbles by a few MiB as Python's allocator grabs and returns arenas; a fitted slope
+    over many samples separates that noise from steady growth.
+    """
+    n = len(samples)
+    mean_x = sum(x for x, _ in samples) / n
+    mean_y = sum(y for _, y in samples) / n
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in samples)
+    variance = sum((x - mean_x) ** 2 for x, _ in samples)
+    return covariance / variance
+
+
+def _change_explorer(at: AppTest, step: int) -> None:
+    # Every step is a configuration never seen before (units grow), and the other controls
+    # cycle, so per-configuration caches are exercised too.
+    at.get_by_key("ex_units_0").set_value(8 + step)  # type: ignore[attr-defined]
+    at.get_by_key("ex_merge_mode").set_value(list(MergeMode)[step % 4].value)  # type: ignore[attr-defined]
+    at.get_by_key("ex_cell").set_value(list(Cell)[step % 3].value)  # type: ignore[attr-defined]
+    at.get_by_key("ex_return_sequences").set_value(step % 2 == 0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_explorer_memory_stops_growing() -> None:
+    at = AppTest.from_file(EXPLORER, default_timeout=120)
+    at.run()
+    for step in range(WARMUP_RERUNS):
+        _change_explorer(at, step)
+        at.run()
+    assert not at.exception
+    samples: list[tuple[int, int]] = []
+    for step in range(WARMUP_RERUNS, WARMUP_RERUNS + MEASURED_RERUNS):
+        _change_explorer(at, step)
+        at.run()
+        if step % SAMPLE_EVERY == 0:
+            gc.collect()
+            samples.append((step, rss_kib()))
+    assert not at.exception, [e.value for e in at.exception]
+    # The page really followed the changes (the loop would measure nothing otherwise).
+    last_units = at.query_params["units"]
+    last_units = last_units if isinstance(last_units, str) else last_units[-1]
+    assert last_units == str(8 + WARMUP_RERUNS + MEASURED_RERUNS - 1)
+    growth = growth_per_rerun(samples)
+    low, high = min(y for _, y in samples) / 1024, max(y for _, y in samples) / 1024
+    print(f"\nExplorer: {MEASURED_RERUNS} reruns after warm-up, RSS {low:.0f}–{high:.0f} MiB, fitted growth {growth:.1f} KiB/rerun")
+    assert growth < MAX_GROWTH_KIB_PER_RERUN
