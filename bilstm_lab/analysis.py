@@ -130,6 +130,31 @@ def _keras_bias_vectors(cell: Cell) -> int:
     return 2 if cell is Cell.GRU else 1
 
 
+def format_shape(shapes: tuple[Shape, ...]) -> str:
+    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
+    texts = [
+        "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"
+        for shape in shapes
+    ]
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def describe(spec: ModelSpec) -> str:
+    """One line describing a spec in the terms of its fields."""
+    units = ", ".join(str(u) for u in spec.units)
+    head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
+    if isinstance(spec.input, TokenInput):
+        vocab = fmt(spec.input.vocab)
+        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
+    else:
+        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
+    return (
+        f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
+        f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
+        f"merge_mode={spec.merge_mode.value}"
+    )
+
+
 def _recurrent_formula(cell: Cell, units: int, width: int, biases: int, directions: int) -> str:
     gates = f"{cell.gates}·" if cell.gates > 1 else ""
     per_direction = cell.gates * units * (width + units + biases)

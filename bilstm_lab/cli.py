@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
-from bilstm_lab.analysis import Comparison, LayerRow, Shape, compare, fmt
+from bilstm_lab.analysis import Comparison, LayerRow, compare, describe, fmt, format_shape
 from bilstm_lab.presets import PRESETS, get_preset
 from bilstm_lab.spec import (
     ACTIVATIONS,
@@ -23,7 +23,6 @@ from bilstm_lab.spec import (
     Cell,
     MergeMode,
     ModelSpec,
-    TokenInput,
     spec_from_fields,
 )
 
@@ -138,31 +137,6 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     if args.dense_activation is not None and args.dense is None and base.head is None:
         raise UsageError("--dense-activation needs --dense UNITS (the model has no Dense head)")
     return spec_from_fields(fields, default=base)
-
-
-def format_shape(shapes: tuple[Shape, ...]) -> str:
-    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
-    texts = [
-        "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"
-        for shape in shapes
-    ]
-    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-
-
-def describe(spec: ModelSpec) -> str:
-    """One line describing a spec in the terms of its fields."""
-    units = ", ".join(str(u) for u in spec.units)
-    head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
-    if isinstance(spec.input, TokenInput):
-        vocab = fmt(spec.input.vocab)
-        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
-    else:
-        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
-    return (
-        f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
-        f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
-        f"merge_mode={spec.merge_mode.value}"
-    )
 
 
 def _table(rows: list[list[str]], right_aligned: set[int]) -> list[str]:

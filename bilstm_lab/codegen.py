@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import difflib
 
-from bilstm_lab.analysis import Shape, VariantAnalysis, analyze, input_name, layer_name
-from bilstm_lab.cli import format_shape
+from bilstm_lab.analysis import (
+    Shape,
+    VariantAnalysis,
+    analyze,
+    format_shape,
+    input_name,
+    layer_name,
+)
 from bilstm_lab.spec import MergeMode, ModelSpec, TokenInput
 
 

@@ -468,6 +468,8 @@ def unwrap_bidirectional(
     chosen = _check_chosen(
         available if layers is None else layers, available, "Bidirectional layers"
     )
+    if not chosen:
+        raise ConversionError("layers must name at least one Bidirectional layer, received none")
     originals = {layer.name: layer for layer in model_layers(model)}
     taken = {layer.name for layer in model.layers} - set(chosen)
     renamed = {}

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from bilstm_lab.analysis import LayerRow, Shape, VariantAnalysis, fmt
-from bilstm_lab.cli import format_shape
+from bilstm_lab.analysis import LayerRow, Shape, VariantAnalysis, fmt, format_shape
 from bilstm_lab.spec import Cell, MergeMode, ModelSpec, TokenInput
 
 #: Colours shared by every figure: one per role, so the forward chain is the same blue everywhere.

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.analysis import VariantAnalysis, compare, fmt
-from bilstm_lab.cli import format_shape
+from bilstm_lab.analysis import VariantAnalysis, compare, fmt, format_shape
 from bilstm_lab.diagrams import (
     GATE_NAMES,
     LAST_STEP_NOTE,

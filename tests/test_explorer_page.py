@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.analysis import Comparison, compare, fmt
-from bilstm_lab.cli import format_shape
+from bilstm_lab.analysis import Comparison, compare, fmt, format_shape
 from bilstm_lab.presets import PRESETS
 from bilstm_lab.spec import (
     DEFAULT_SPEC,

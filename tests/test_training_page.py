@@ -182,3 +182,17 @@ def test_delay_trade_off_chart_plots_the_session_runs(app: AppTest) -> None:
     lstm = next(t for t in delay_chart["data"] if t["name"].startswith("LSTM"))
     assert list(lstm["x"]) == [0, 2]
     assert list(lstm["y"]) == [run["LSTM acc"] for run in runs]
+
+
+def test_page_stops_streamlit_clearing_the_keras_session(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Streamlit calls keras.backend.clear_session() after every script run; in a shared
+    # server that stalls other sessions' background trainings. The page switches it off.
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    calls: list[bool] = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(True))
+    script_runner._clean_problem_modules()
+    assert calls == []

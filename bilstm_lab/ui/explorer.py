@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.analysis import Comparison, VariantAnalysis, compare, fmt
-from bilstm_lab.cli import describe, format_shape
+from bilstm_lab.analysis import Comparison, VariantAnalysis, compare, describe, fmt, format_shape
 from bilstm_lab.codegen import keras_code, keras_diff, torch_code
 from bilstm_lab.diagrams import (
     GATE_NAMES,

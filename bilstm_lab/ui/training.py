@@ -1,7 +1,7 @@
 """The Training Lab page: pick a task, train LSTM and BiLSTM side by side, see where they differ.
 
 Training runs on a background thread owned by the browser session (`bilstm_lab.slots.Job`), so
-the script run is never blocked: a fragment polls the job twice a second to draw live curves,
+the script run is never blocked: a fragment polls the job once a second to draw live curves,
 the Stop button is handled at once, and the process-wide slots bound how many trainings run.
 Results (and the trained models) are kept in ``st.session_state`` so they survive reruns.
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
 RUNS_KEY = "training_lab_runs"
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0  # each poll is a script run (plus Streamlit's gc.collect): keep it cheap
 
 UNI_COLOR = "#d62728"  # red: the model that reads left to right only
 BI_COLOR = "#1f77b4"  # blue: the model that reads both ways
