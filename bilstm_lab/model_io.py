@@ -9,11 +9,15 @@ file that is always deleted. Every failure is a `ModelFileError` naming what is 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -29,6 +33,12 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 #: Most members a .keras archive may hold (it normally holds three).
 MAX_MEMBERS = 64
+#: Most parameters a config may ask for. Keras allocates every weight while it loads, before
+#: it reads the weights file, so a hand-edited config (units=10⁶) would take the shared server
+#: down; a genuine model of this size would not fit in the upload limit anyway.
+MAX_CONFIG_PARAMS = 30_000_000
+#: Config keys that size a layer.
+_SIZE_KEYS = ("units", "input_dim", "output_dim", "filters")
 
 
 class ModelFileError(ValueError):
@@ -108,11 +118,66 @@ def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLO
             f"{name} has an oversized config.json: the limit is {_mb(MAX_CONFIG_BYTES)}, "
             f"received {_mb(config_size)}"
         )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            config_text = archive.read("config.json")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        raise CorruptModelFile(
+            f"{name} is a damaged zip archive (its config.json cannot be read): save the model again"
+        ) from None
+    check_config_size(config_text, name)
     unpacked = sum(member.file_size for member in members)
     if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
         raise ModelFileTooLarge(
             f"{name} unpacks to too much: the limit is {MAX_MEMBERS} members and "
             f"{_mb(MAX_UNPACKED_BYTES)}, received {len(members)} members and {_mb(unpacked)}"
+        )
+
+
+def _layer_configs(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every ``(class_name, config)`` pair anywhere in a Keras config tree."""
+    if isinstance(node, dict):
+        if isinstance(node.get("class_name"), str) and isinstance(node.get("config"), dict):
+            yield node["class_name"], node["config"]
+        for value in node.values():
+            yield from _layer_configs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _layer_configs(value)
+
+
+def check_config_size(config_text: bytes, name: str = "the file") -> None:
+    """Refuse a config whose layers would allocate an absurd number of weights, or sizes < 1.
+
+    The estimate is deliberately generous (a recurrent layer as a bidirectional LSTM reading
+    its own width): it only has to stop the configs that would exhaust the server's memory.
+
+    Raises:
+        CorruptModelFile: for unreadable JSON or a size below 1.
+        ModelFileTooLarge: when the estimate exceeds `MAX_CONFIG_PARAMS`.
+    """
+    try:
+        config = json.loads(config_text)
+    except (ValueError, RecursionError):
+        raise CorruptModelFile(
+            f"{name} could not be loaded as a Keras model: its config.json is not valid JSON"
+        ) from None
+    estimate = 0
+    for class_name, layer in _layer_configs(config):
+        sizes = {key: layer[key] for key in _SIZE_KEYS if key in layer}
+        for key, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise CorruptModelFile(
+                    f"{name} has a {class_name} layer with an impossible {key}, received {value!r}"
+                )
+        units = sizes.get("units", sizes.get("filters", 0))
+        estimate += 2 * 4 * units * (2 * units + 1) + sizes.get("input_dim", 0) * sizes.get(
+            "output_dim", 0
+        )
+    if estimate > MAX_CONFIG_PARAMS:
+        raise ModelFileTooLarge(
+            f"{name} describes a model too large to load here (about {fmt(estimate)} parameters; "
+            f"the limit is {fmt(MAX_CONFIG_PARAMS)})"
         )
 
 
