@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ws_sessions import run_ws_sessions  # noqa: E402
-from tests.browser.conftest import ARTIFACTS, free_port, start_streamlit, stop_process  # noqa: E402
-from tests.browser.sessions import PeakMemory, percentile  # noqa: E402
+from bench.ws_sessions import run_ws_sessions
+from tests.browser.conftest import ARTIFACTS, free_port, start_streamlit, stop_process
+from tests.browser.sessions import PeakMemory, percentile
 
 
 def main() -> int:
@@ -35,7 +35,9 @@ def main() -> int:
     port = free_port()
     server = start_streamlit(port, ARTIFACTS / "bench-load-server.log")
     baseline = None
-    print(f"{'sessions':>8} {'changes':>8} {'median s':>9} {'p95 s':>7} {'p95/base':>9} {'peak RSS MiB':>13}")
+    print(
+        f"{'sessions':>8} {'changes':>8} {'median s':>9} {'p95 s':>7} {'p95/base':>9} {'peak RSS MiB':>13}"
+    )
     try:
         run_ws_sessions(port, 1, changes=2)  # warm-up: imports, first script compile
         for sessions in levels:
@@ -48,7 +50,9 @@ def main() -> int:
                 continue
             median, p95 = statistics.median(latencies), percentile(latencies, 0.95)
             baseline = baseline or median
-            print(f"{sessions:>8} {len(latencies):>8} {median:>9.3f} {p95:>7.3f} {p95 / baseline:>8.1f}× {memory.peak_kib / 1024:>13.0f}")
+            print(
+                f"{sessions:>8} {len(latencies):>8} {median:>9.3f} {p95:>7.3f} {p95 / baseline:>8.1f}× {memory.peak_kib / 1024:>13.0f}"
+            )
     finally:
         stop_process(server)
     print("baseline: the median control change with 1 session, same server, same run")

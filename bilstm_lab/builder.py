@@ -9,6 +9,7 @@ initializer is seeded explicitly instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up chatter quiet
@@ -74,7 +75,12 @@ def recurrent_layer(
     )
 
 
-def build_model(spec: ModelSpec, bidirectional: bool, seed: int | None = None) -> keras.Model:
+def build_model(
+    spec: ModelSpec,
+    bidirectional: bool,
+    seed: int | None = None,
+    layer_options: Mapping[str, Any] | None = None,
+) -> keras.Model:
     """Build the Keras model a spec describes.
 
     Args:
@@ -83,6 +89,9 @@ def build_model(spec: ModelSpec, bidirectional: bool, seed: int | None = None) -
             `Bidirectional`), or the plain one.
         seed: seed every initializer explicitly (for reproducible training); ``None`` leaves
             Keras's defaults.
+        layer_options: extra keyword arguments for every recurrent cell layer that do not
+            change the model's maths (e.g. ``{"unroll": True}``, which the Training Lab uses
+            on its short sequences for speed); ``None`` for Keras's defaults.
 
     Returns:
         A functional ``keras.Model``. Its outputs are the Dense head's output (or the last
@@ -112,7 +121,7 @@ def build_model(spec: ModelSpec, bidirectional: bool, seed: int | None = None) -
         )(x)  # (batch, T, embedding_dim)
     states: list[Any] = []
     for index in range(spec.depth):
-        x = recurrent_layer(spec, index, bidirectional, seed)(x)
+        x = recurrent_layer(spec, index, bidirectional, seed, **(layer_options or {}))(x)
         if spec.return_state and index == spec.depth - 1:
             # (output, *states), or (forward, backward, *states) for merge mode None.
             outputs_count = 2 if bidirectional and spec.merge_mode.keras_value is None else 1

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from bilstm_lab.spec import (
     Cell,
     DenseHead,
-    MergeMode,
     FeatureInput,
+    MergeMode,
     ModelSpec,
     SpecError,
     TokenInput,

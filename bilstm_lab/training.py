@@ -1,7 +1,7 @@
 """Train the unidirectional and bidirectional variant of a model on a toy task, side by side.
 
 Both variants see identical batches: the same data, in the same order, in the *same* compiled
-training step (one XLA-compiled function computes both losses and updates both models), so
+training step (one compiled function computes both losses and updates both models), so
 neither gets an advantage from data order, and the lab pays one dispatch per batch instead of
 two. Progress goes out through a callback; a ``should_stop`` hook and a time budget stop the
 loop between batches. Every size is capped here, on the server side.
@@ -47,10 +47,6 @@ TRAIN_LIMITS: dict[str, tuple[float, float]] = {
 #: Held-out sequences used for the per-step accuracy (generated from their own seed).
 HELD_OUT = 1000
 
-#: Sample-epochs from which XLA pays off. Measured by bench/training_speed.py on the 2-core
-#: machine: XLA saves ~0.14 ms per sample (7400 vs 3600 samples/s) but costs ~3 s more compile.
-XLA_MIN_WORK = 30_000
-
 
 class StopReason:
     """Why training ended (plain strings so results pickle and compare easily)."""
@@ -79,10 +75,12 @@ class TrainConfig:
         target_delay: the unidirectional model answers label t at step t+d (per-step tasks).
         match_params: widen the unidirectional model to the bidirectional one's parameter count.
         time_budget: seconds of training after which the run stops on its own.
-        jit_compile: compile the shared training step with XLA: about twice the throughput
-            per batch, but a few seconds more compile time before the first batch. ``None``
-            (auto) uses XLA only for runs long enough to win that time back (`XLA_MIN_WORK`);
-            see ``bench/training_speed.py``.
+        unroll: unroll the recurrent layers in time (the lab's sequences are short, at most
+            64 steps). On this 2-core CPU it makes a training step ~1.5x faster than Keras's
+            symbolic time loop and is as fast as XLA, without XLA's seconds of compile time.
+        jit_compile: compile the shared training step with XLA (useful without unrolling;
+            with unrolling it compiles for long and runs slower). See
+            ``bench/training_speed.py`` for the measurements.
     """
 
     task: str = "look_ahead"
@@ -99,7 +97,8 @@ class TrainConfig:
     target_delay: int = 0
     match_params: bool = False
     time_budget: float = 60.0
-    jit_compile: bool | None = None
+    unroll: bool = True
+    jit_compile: bool = False
 
     def __post_init__(self) -> None:
         get_task(self.task)
@@ -125,10 +124,8 @@ class TrainConfig:
             )
         if self.cell not in {c.value for c in Cell}:
             raise SpecError("cell", f"cell must be one of lstm, gru, rnn, received {self.cell!r}")
-        for flag in ("match_params", "jit_compile"):
-            if not isinstance(getattr(self, flag), bool) and not (
-                flag == "jit_compile" and self.jit_compile is None
-            ):
+        for flag in ("match_params", "unroll", "jit_compile"):
+            if not isinstance(getattr(self, flag), bool):
                 raise SpecError(
                     flag, f"{flag} must be true or false, received {getattr(self, flag)!r}"
                 )
@@ -145,13 +142,6 @@ class TrainConfig:
                 f"target_delay must be smaller than seq_len ({self.params.seq_len}), "
                 f"received {self.target_delay}",
             )
-
-    @property
-    def use_xla(self) -> bool:
-        """Whether the training step is XLA-compiled (resolves ``jit_compile=None``)."""
-        if self.jit_compile is not None:
-            return self.jit_compile
-        return self.epochs * self.samples >= XLA_MIN_WORK
 
     @property
     def task_obj(self) -> Task:
@@ -265,6 +255,7 @@ class TrainResult:
     hidden_forward: np.ndarray  # (T, units) forward direction of the last BiLSTM layer
     hidden_backward: np.ndarray  # (T, units) backward direction, aligned to input time
     hidden_uni: np.ndarray  # (T, units_uni) the unidirectional model's last layer
+    eval_seconds: float = 0.0  # of ``seconds``, spent on the per-epoch held-out evaluation
     uni_model: Any = field(repr=False, default=None)
     bi_model: Any = field(repr=False, default=None)
 
@@ -365,16 +356,16 @@ class _Trainer:
         self.spec_uni = model_spec(config, self.units_uni)
         self.spec_bi = model_spec(config)
         # Same seed for both: without parameter matching the forward directions start equal.
-        self.uni = build_model(self.spec_uni, bidirectional=False, seed=config.seed)
-        self.bi = build_model(self.spec_bi, bidirectional=True, seed=config.seed)
+        options = {"unroll": True} if config.unroll else None
+        self.uni = build_model(self.spec_uni, False, seed=config.seed, layer_options=options)
+        self.bi = build_model(self.spec_bi, True, seed=config.seed, layer_options=options)
         self.variables = self.uni.trainable_variables + self.bi.trainable_variables
         # One Adam for both is exactly two independent Adams: its update is per parameter and
         # the summed loss has disjoint gradients (no global-norm clipping couples them).
         self.optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
         self.optimizer.build(self.variables)
         self.per_step = config.task_obj.per_step
-        # XLA fuses the time loop of both models: ~2x faster per batch on CPU (see use_xla).
-        jit = config.use_xla
+        jit = config.jit_compile
         self.train_step = tf.function(self._train_step, jit_compile=jit, reduce_retracing=True)
         self.predict_step = tf.function(self._predict, jit_compile=jit, reduce_retracing=True)
 
@@ -388,9 +379,10 @@ class _Trainer:
         total = tf.maximum(tf.reduce_sum(mask), 1.0)
         return tf.reduce_sum(losses * mask) / total, tf.reduce_sum(hits * mask) / total
 
-    def _train_step(
-        self, x: tf.Tensor, y_uni: tf.Tensor, m_uni: tf.Tensor, y_bi: tf.Tensor, m_bi: tf.Tensor
-    ) -> tuple[tf.Tensor, ...]:
+    def _train_step(self, data: tuple[tf.Tensor, ...], rows: tf.Tensor) -> tf.Tensor:
+        # The whole training set stays on the TF side; only the batch's row indices cross
+        # over from Python each step (one small conversion instead of five batch copies).
+        x, y_uni, m_uni, y_bi, m_bi = (tf.gather(part, rows) for part in data)  # (batch, T)
         with tf.GradientTape() as tape:
             p_uni = self.uni(x, training=True)  # (batch, T, classes) or (batch, classes)
             p_bi = self.bi(x, training=True)
@@ -399,7 +391,7 @@ class _Trainer:
             total = loss_uni + loss_bi
         grads = tape.gradient(total, self.variables)
         self.optimizer.apply_gradients(zip(grads, self.variables, strict=True))
-        return loss_uni, loss_bi, acc_uni, acc_bi
+        return tf.stack([loss_uni, loss_bi, acc_uni, acc_bi])  # (4,)
 
     def _predict(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         p_uni = tf.argmax(self.uni(x, training=False), axis=-1, output_type=tf.int32)
@@ -448,6 +440,10 @@ def train(
     reason = StopReason.FINISHED
     started = time.perf_counter()
     samples_seen = 0
+    eval_seconds = 0.0
+    data = tuple(
+        tf.constant(part) for part in (train_set.x, y_uni, m_uni, train_set.y, train_set.mask)
+    )  # each (samples, T) (y is (samples,) for sequence-level tasks)
 
     def evaluate() -> tuple[np.ndarray, np.ndarray]:
         pred_uni, pred_bi = trainer.predict(held_out.x)
@@ -456,6 +452,7 @@ def train(
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(config.samples)
         sums = np.zeros(4)
+        pending: list[tf.Tensor] = []
         done = 0
         for index in range(batches):
             if should_stop is not None and should_stop():
@@ -465,17 +462,13 @@ def train(
                 reason = StopReason.TIME_BUDGET
                 break
             rows = order[index * config.batch_size : (index + 1) * config.batch_size]
-            metrics = trainer.train_step(
-                tf.constant(train_set.x[rows]),  # (batch, T)
-                tf.constant(y_uni[rows]),
-                tf.constant(m_uni[rows]),
-                tf.constant(train_set.y[rows]),
-                tf.constant(train_set.mask[rows]),
-            )
-            sums += np.array([float(m) for m in metrics])
+            # Metrics stay tensors until a report: reading them every step would sync.
+            pending.append(trainer.train_step(data, tf.constant(rows, dtype=tf.int32)))
             done += 1
             samples_seen += len(rows)
             if on_progress is not None and (index + 1) % report_every == 0:
+                sums += tf.add_n(pending).numpy()
+                pending.clear()
                 on_progress(
                     Progress(
                         epoch,
@@ -488,8 +481,13 @@ def train(
                         tuple(history),
                     )
                 )
+        if pending:
+            sums += tf.add_n(pending).numpy()
+            pending.clear()
         if done:
+            eval_started = time.perf_counter()
             pred_uni, pred_bi = evaluate()
+            eval_seconds += time.perf_counter() - eval_started
             pred_uni = _undelay(pred_uni, delay) if task.per_step else pred_uni
             mask = held_out.mask if task.per_step else None
             mean = sums / done
@@ -521,7 +519,9 @@ def train(
         if reason != StopReason.FINISHED:
             break
     seconds = time.perf_counter() - started
-    return _finish(config, trainer, held_out, history, reason, seconds, samples_seen)
+    result = _finish(config, trainer, held_out, history, reason, seconds, samples_seen)
+    result.eval_seconds = eval_seconds
+    return result
 
 
 def _delayed_mask(mask: np.ndarray | None, delay: int) -> np.ndarray | None:

@@ -14,11 +14,35 @@ VALUE_FLAGS = [
     "--cell", "--units", "--merge-mode", "--seq-len", "--features", "--vocab", "--embedding-dim",
     "--batch", "--dense", "--dense-activation", "--preset",
 ]  # fmt: skip
-SWITCHES = ["--return-sequences", "--no-return-sequences", "--return-state", "--no-return-state", "--json"]
+SWITCHES = [
+    "--return-sequences",
+    "--no-return-sequences",
+    "--return-state",
+    "--no-return-state",
+    "--json",
+]
 VALUES = st.one_of(
     st.text(max_size=12),
     st.integers(-10, 10_000_000).map(str),
-    st.sampled_from(["lstm", "gru", "rnn", "none", "concat", "sum", "ave", "mul", "64,32", "1,2,3,4,5,6,7", "seed000-ex3", "", "-1", "1e3", "٣"]),
+    st.sampled_from(
+        [
+            "lstm",
+            "gru",
+            "rnn",
+            "none",
+            "concat",
+            "sum",
+            "ave",
+            "mul",
+            "64,32",
+            "1,2,3,4,5,6,7",
+            "seed000-ex3",
+            "",
+            "-1",
+            "1e3",
+            "٣",
+        ]
+    ),
 )
 
 

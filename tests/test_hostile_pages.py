@@ -24,7 +24,9 @@ NASTY_VALUES = st.one_of(
         str(LIMITS["units"][1] + 1), str(LIMITS["vocab"][1] * 10), "4096,4096,4096,4096,4096,4096",
     ]),
 )  # fmt: skip
-QUERIES = st.dictionaries(st.sampled_from([*FIELD_PARSERS, "junk", "page"]), NASTY_VALUES, max_size=6)
+QUERIES = st.dictionaries(
+    st.sampled_from([*FIELD_PARSERS, "junk", "page"]), NASTY_VALUES, max_size=6
+)
 
 
 def _page_texts(at: AppTest) -> str:

@@ -78,5 +78,7 @@ def test_explorer_memory_stops_growing() -> None:
     assert last_units == str(8 + WARMUP_RERUNS + MEASURED_RERUNS - 1)
     growth = growth_per_rerun(samples)
     low, high = min(y for _, y in samples) / 1024, max(y for _, y in samples) / 1024
-    print(f"\nExplorer: {MEASURED_RERUNS} reruns after warm-up, RSS {low:.0f}–{high:.0f} MiB, fitted growth {growth:.1f} KiB/rerun")
+    print(
+        f"\nExplorer: {MEASURED_RERUNS} reruns after warm-up, RSS {low:.0f}–{high:.0f} MiB, fitted growth {growth:.1f} KiB/rerun"
+    )
     assert growth < MAX_GROWTH_KIB_PER_RERUN

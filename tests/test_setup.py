@@ -18,7 +18,9 @@ def test_readme_opens_with_two_setup_commands() -> None:
     commands = _readme_commands()
     assert len(commands) == 2
     run_app, run_tests = commands
-    assert run_app.startswith("pip install -r requirements.txt") and "streamlit run app.py" in run_app
+    assert (
+        run_app.startswith("pip install -r requirements.txt") and "streamlit run app.py" in run_app
+    )
     assert run_tests.startswith("pip install -r requirements-dev.txt") and "pytest" in run_tests
 
 
