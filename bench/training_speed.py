@@ -46,9 +46,15 @@ def lab_throughput(config: TrainConfig, epochs: int) -> float:
     curve); that time is taken out, since the baselines do not evaluate.
     """
     result = train(config.with_changes(epochs=epochs))
-    eval_per_epoch = result.eval_seconds / epochs
-    elapsed = result.history[-1].seconds - result.history[0].seconds
-    per_epoch = elapsed / (epochs - 1) - eval_per_epoch
+    history = result.history
+    per_epoch = float(
+        np.mean(
+            [
+                history[i].seconds - history[i - 1].seconds - history[i].eval_seconds
+                for i in range(1, len(history))
+            ]
+        )
+    )
     batches = config.samples // config.batch_size
     return batches * config.batch_size / per_epoch
 

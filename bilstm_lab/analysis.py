@@ -8,6 +8,7 @@ No TensorFlow import here: the Explorer paints from this before TensorFlow is lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +131,7 @@ def _keras_bias_vectors(cell: Cell) -> int:
     return 2 if cell is Cell.GRU else 1
 
 
-def format_shape(shapes: tuple[Shape, ...]) -> str:
+def format_shape(shapes: Sequence[Shape]) -> str:
     """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
     texts = [
         "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"

@@ -21,11 +21,10 @@ from typing import Any
 
 import keras
 
-from bilstm_lab.analysis import fmt
-from bilstm_lab.builder import layer_output_shapes
+from bilstm_lab.analysis import Shape, fmt, format_shape
+from bilstm_lab.builder import layer_output_shapes, layer_type
 from bilstm_lab.spec import MergeMode
 
-Shape = tuple[int | None, ...]
 
 #: Keras recurrent layer classes the converter wraps.
 RECURRENT_TYPES: tuple[str, ...] = ("LSTM", "GRU", "SimpleRNN")
@@ -81,8 +80,8 @@ class LayerChange:
             "type": self.type_before
             if self.type_before == self.type_after
             else f"{self.type_before} → {self.type_after}",
-            "output before": format_shapes(self.shapes_before),
-            "output after": format_shapes(self.shapes_after),
+            "output before": format_shape(self.shapes_before),
+            "output after": format_shape(self.shapes_after),
             "params before": self.params_before,
             "params after": self.params_after,
             "weights": self.weights,
@@ -145,20 +144,6 @@ class Conversion:
 
     model: keras.Model
     report: ConversionReport
-
-
-def format_shapes(shapes: Sequence[Shape]) -> str:
-    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
-    texts = ["(" + ", ".join("None" if d is None else str(d) for d in s) + ")" for s in shapes]
-    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-
-
-def layer_type(layer: keras.layers.Layer) -> str:
-    """The Keras class name; ``Bidirectional(LSTM)`` for a wrapper."""
-    kind = type(layer).__name__
-    if kind == "Bidirectional":
-        return f"Bidirectional({type(layer.forward_layer).__name__})"
-    return kind
 
 
 def model_layers(model: keras.Model) -> list[keras.layers.Layer]:

@@ -203,7 +203,8 @@ class EpochRecord:
     acc_bi: float
     val_acc_uni: float
     val_acc_bi: float
-    seconds: float
+    seconds: float  # since the start of `train`, after this epoch's evaluation
+    eval_seconds: float = 0.0  # this epoch's held-out evaluation (included in ``seconds``)
 
 
 @dataclass(frozen=True)
@@ -487,7 +488,8 @@ def train(
         if done:
             eval_started = time.perf_counter()
             pred_uni, pred_bi = evaluate()
-            eval_seconds += time.perf_counter() - eval_started
+            epoch_eval = time.perf_counter() - eval_started
+            eval_seconds += epoch_eval
             pred_uni = _undelay(pred_uni, delay) if task.per_step else pred_uni
             mask = held_out.mask if task.per_step else None
             mean = sums / done
@@ -501,6 +503,7 @@ def train(
                     _overall_accuracy(pred_uni, held_out.y, _delayed_mask(mask, delay)),
                     _overall_accuracy(pred_bi, held_out.y, mask),
                     time.perf_counter() - started,
+                    epoch_eval,
                 )
             )
             if on_progress is not None:

@@ -99,7 +99,7 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
 
 
 def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
-    from bilstm_lab.builder import build_model, layer_output_shapes
+    from bilstm_lab.builder import build_model, layer_output_shapes, layer_type
 
     model = build_model(variant.spec, variant.bidirectional)
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
@@ -109,12 +109,9 @@ def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
     if len(layers) != len(variant.layers):
         return checked, [Mismatch(label, "model", "layer count", len(variant.layers), len(layers))]
     for layer, row in zip(layers, variant.layers, strict=True):
-        keras_type = type(layer).__name__
-        if keras_type == "Bidirectional":
-            keras_type = f"Bidirectional({type(layer.forward_layer).__name__})"
         actual = {
             "name": layer.name,
-            "type": keras_type,
+            "type": layer_type(layer),
             "output shape": layer_output_shapes(layer),
             "params": layer.count_params(),
         }

@@ -54,7 +54,8 @@ def model_dot(model: Any, highlight: set[str] | None = None, fresh: set[str] | N
     Returns:
         DOT text for ``st.graphviz_chart``.
     """
-    from bilstm_lab.convert import format_shapes, layer_type
+    from bilstm_lab.analysis import format_shape
+    from bilstm_lab.builder import layer_type
 
     highlight, fresh = highlight or set(), fresh or set()
     edges: set[tuple[str, str]] = set()
@@ -79,7 +80,7 @@ def model_dot(model: Any, highlight: set[str] | None = None, fresh: set[str] | N
                 if (parent.name, layer.name) in edges:
                     continue
                 edges.add((parent.name, layer.name))
-                shape = format_shapes([tuple(tensor.shape)])
+                shape = format_shape([tuple(tensor.shape)])
                 lines.append(
                     f'  "{_dot_escape(parent.name)}" -> "{_dot_escape(layer.name)}" '
                     f'[label=" {shape}"];'
