@@ -25,7 +25,6 @@ from bilstm_lab.analysis import Shape, fmt, format_shape
 from bilstm_lab.builder import layer_output_shapes, layer_type
 from bilstm_lab.spec import MergeMode
 
-
 #: Keras recurrent layer classes the converter wraps.
 RECURRENT_TYPES: tuple[str, ...] = ("LSTM", "GRU", "SimpleRNN")
 
