@@ -134,6 +134,17 @@ def test_same_seed_same_run_and_identical_batches() -> None:
     assert np.array_equal(a.pred_bi, b.pred_bi)
 
 
+def test_unrolling_changes_speed_not_maths() -> None:
+    config = _config(samples=200, epochs=1, batch_size=50)
+    loop, unrolled = (
+        train(config.with_changes(unroll=False)),
+        train(config.with_changes(unroll=True)),
+    )
+    assert not config.use_unroll and config.with_changes(epochs=100, samples=20_000).use_unroll
+    assert unrolled.history[0].loss_bi == pytest.approx(loop.history[0].loss_bi, rel=1e-3)
+    assert unrolled.history[0].loss_uni == pytest.approx(loop.history[0].loss_uni, rel=1e-3)
+
+
 def test_target_delay_lets_the_lstm_catch_up_and_param_matching() -> None:
     r = train(_config(target_delay=SMALL.k, match_params=True))
     # Answering k steps late, the LSTM has seen the token it must name.

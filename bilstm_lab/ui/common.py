@@ -14,6 +14,7 @@ def page_setup(title: str, icon: str = "🔁") -> None:
         title: the page's name, shown in the browser tab as ``<title> · BiLSTM Lab``.
         icon: an emoji for the tab.
     """
+    keep_keras_state_between_reruns()
     st.set_page_config(page_title=f"{title} · BiLSTM Lab", page_icon=icon, layout="wide")
 
 

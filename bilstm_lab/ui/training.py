@@ -1,7 +1,7 @@
 """The Training Lab page: pick a task, train LSTM and BiLSTM side by side, see where they differ.
 
 Training runs on a background thread owned by the browser session (`bilstm_lab.slots.Job`), so
-the script run is never blocked: a fragment polls the job once a second to draw live curves,
+the script run is never blocked: a fragment polls the job every 1.5 s to draw live curves,
 the Stop button is handled at once, and the process-wide slots bound how many trainings run.
 Results (and the trained models) are kept in ``st.session_state`` so they survive reruns.
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
 RUNS_KEY = "training_lab_runs"
-POLL_SECONDS = 1.0  # each poll is a script run (plus Streamlit's gc.collect): keep it cheap
+# Each poll is a script run plus Streamlit's gc.collect(2) (~0.25 s of GIL): keep it rare.
+POLL_SECONDS = 1.5
 
 UNI_COLOR = "#d62728"  # red: the model that reads left to right only
 BI_COLOR = "#1f77b4"  # blue: the model that reads both ways

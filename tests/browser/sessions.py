@@ -191,3 +191,68 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+TRAINING_PATH = "/Training_Lab"
+QUEUE_TEXT = "in the queue"
+
+
+@dataclass
+class TrainingResult:
+    """What one student saw while training on the Training Lab."""
+
+    index: int
+    saw_queue: bool = False
+    finished_s: float = 0.0
+    error: str = ""
+
+
+async def train_session(browser: object, base_url: str, index: int) -> TrainingResult:
+    """Open the Training Lab, press Train with the defaults, and wait for the verdict."""
+    result = TrainingResult(index)
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    try:
+        page = await context.new_page()
+        await page.goto(base_url + TRAINING_PATH, timeout=TIMEOUT_MS)
+        await page.get_by_role("button", name="Train").wait_for(timeout=TIMEOUT_MS)
+        started = time.monotonic()
+        await page.get_by_role("button", name="Train").click()
+        deadline = started + TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            body = await page.inner_text("body")
+            result.saw_queue = result.saw_queue or QUEUE_TEXT in body
+            if "Traceback" in body:
+                raise AssertionError("a traceback on the page")
+            if "Verdict" in body and "Held-out accuracy: BiLSTM" in body:
+                result.finished_s = time.monotonic() - started
+                return result
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"no verdict after {TIMEOUT_MS / 1000:.0f} s")
+    except Exception as error:  # reported, and failed on, by the caller
+        result.error = f"{type(error).__name__}: {error}"[:500]
+    finally:
+        await context.close()
+    return result
+
+
+async def _train_all(base_url: str, sessions: int) -> list[TrainingResult]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            return list(
+                await asyncio.gather(
+                    *(train_session(browser, base_url, i) for i in range(sessions))
+                )
+            )
+        finally:
+            await browser.close()
+
+
+def run_training_sessions(base_url: str, sessions: int) -> list[TrainingResult]:
+    """``sessions`` students press Train at (nearly) the same moment; blocks until all finish."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _train_all(base_url, sessions)).result()

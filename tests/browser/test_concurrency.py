@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, free_port, start_streamlit, stop_process
-from tests.browser.sessions import PeakMemory, run_sessions, summarize
+from tests.browser.sessions import PeakMemory, run_sessions, run_training_sessions, summarize
 
 SESSIONS = 20
 
@@ -41,5 +41,26 @@ def test_twenty_simultaneous_sessions_see_only_their_own_numbers() -> None:
             f"p95 {stats['p95_s']:.2f} s; first paint median {stats['first_paint_median_s']:.2f} s; "
             f"server peak RSS {memory.peak_kib / 1024:.0f} MiB"
         )
+    finally:
+        stop_process(server)
+
+
+TRAINERS = 5  # more than the 2 training slots, so some must queue
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.usefixtures("browser")
+def test_simultaneous_trainings_queue_and_all_finish() -> None:
+    port = free_port()
+    server = start_streamlit(port, ARTIFACTS / "streamlit-training-concurrency.log")
+    try:
+        results = run_training_sessions(f"http://127.0.0.1:{port}", TRAINERS)
+        errors = [f"session {r.index}: {r.error}" for r in results if r.error]
+        assert not errors, "\n".join(errors)
+        # With 5 presses and 2 slots, someone waited and was shown their place in the queue.
+        assert any(r.saw_queue for r in results)
+        finished = sorted(round(r.finished_s, 1) for r in results)
+        print(f"\n{TRAINERS} simultaneous trainings, all finished; seconds to verdict: {finished}")
     finally:
         stop_process(server)
