@@ -8,6 +8,8 @@ without a bound, or models kept past their session, would show up here as steady
 from __future__ import annotations
 
 import gc
+import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -80,5 +82,75 @@ def test_explorer_memory_stops_growing() -> None:
     low, high = min(y for _, y in samples) / 1024, max(y for _, y in samples) / 1024
     print(
         f"\nExplorer: {MEASURED_RERUNS} reruns after warm-up, RSS {low:.0f}–{high:.0f} MiB, fitted growth {growth:.1f} KiB/rerun"
+    )
+    assert growth < MAX_GROWTH_KIB_PER_RERUN
+
+
+TRAINING_LAB = str(ROOT / "pages" / "2_Training_Lab.py")
+
+
+def _train_tiny(at: AppTest, seed: int) -> None:
+    from bilstm_lab.ui.training import JOB_KEY
+
+    at.slider(key="tl_seq_len").set_value(8)
+    at.slider(key="tl_vocab").set_value(4)
+    at.select_slider(key="tl_samples").set_value(200)
+    at.select_slider(key="tl_units").set_value(4)
+    at.slider(key="tl_epochs").set_value(1)
+    at.number_input(key="tl_seed").set_value(seed)
+    at.run()
+    at.button(key="tl_train").click().run()
+    deadline = time.monotonic() + 180
+    while JOB_KEY in at.session_state and at.session_state[JOB_KEY].active:
+        assert time.monotonic() < deadline, "training did not end"
+        time.sleep(0.3)
+        at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.slow
+def test_training_models_are_freed_with_their_run_and_their_session() -> None:
+    from bilstm_lab.ui.training import RESULT_KEY
+
+    at = AppTest.from_file(TRAINING_LAB, default_timeout=120)
+    at.run()
+    _train_tiny(at, seed=1)
+    first = at.session_state[RESULT_KEY]
+    first_models = [weakref.ref(first.uni_model), weakref.ref(first.bi_model)]
+    del first
+    _train_tiny(at, seed=2)  # the new result replaces the old one in the session
+    gc.collect()
+    assert [ref() for ref in first_models] == [None, None], (
+        "a replaced run's models are still alive"
+    )
+    second = at.session_state[RESULT_KEY]
+    second_models = [weakref.ref(second.uni_model), weakref.ref(second.bi_model)]
+    del second, at  # the session ends
+    gc.collect()
+    assert [ref() for ref in second_models] == [None, None], (
+        "an ended session's models are still alive"
+    )
+
+
+@pytest.mark.slow
+def test_training_lab_memory_stops_growing() -> None:
+    at = AppTest.from_file(TRAINING_LAB, default_timeout=120)
+    at.run()
+    _train_tiny(at, seed=3)  # results on screen: every rerun redraws the charts too
+    samples: list[tuple[int, int]] = []
+    for step in range(WARMUP_RERUNS + MEASURED_RERUNS):
+        at.slider(key="tl_seq_len").set_value(6 + step % 20)
+        at.slider(key="tl_vocab").set_value(2 + step % 10)
+        at.slider(key="tl_epochs").set_value(1 + step % 30)
+        at.run()
+        if step >= WARMUP_RERUNS and step % SAMPLE_EVERY == 0:
+            gc.collect()
+            samples.append((step, rss_kib()))
+    assert not at.exception, [e.value for e in at.exception]
+    growth = growth_per_rerun(samples)
+    low, high = min(y for _, y in samples) / 1024, max(y for _, y in samples) / 1024
+    print(
+        f"\nTraining Lab: {MEASURED_RERUNS} reruns after warm-up, RSS {low:.0f}–{high:.0f} MiB, fitted growth {growth:.1f} KiB/rerun"
     )
     assert growth < MAX_GROWTH_KIB_PER_RERUN
