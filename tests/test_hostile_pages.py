@@ -46,3 +46,43 @@ def test_explorer_survives_any_url(query: dict[str, str]) -> None:
         shown = _page_texts(at)
         assert shown, f"no warning shown for {query}"
         assert all(w[:60] in shown for w in warnings), (warnings, shown)
+
+
+# Widget values a hand-crafted websocket message could carry (the browser would clamp them).
+WIDGET_VALUES = {
+    "ex_units_0": st.integers(-(10**9), 10**9),
+    "ex_layers": st.integers(-5, 50),
+    "ex_seq_len": st.integers(-(10**6), 10**7),
+    "ex_features": st.integers(-(10**6), 10**7),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(WIDGET_VALUES)).flatmap(
+        lambda key: st.tuples(st.just(key), WIDGET_VALUES[key])
+    )
+)
+def test_explorer_survives_out_of_range_widget_values(key_value: tuple[str, int]) -> None:
+    key, value = key_value
+    at = AppTest.from_file(EXPLORER, default_timeout=120)
+    at.run()
+    at.number_input(key=key).set_value(value).run()
+    # Either the page clamps/ignores the value and shows its numbers, or it explains.
+    assert at.metric or at.error
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_hostile_session_does_not_affect_another() -> None:
+    clean = AppTest.from_file(EXPLORER, default_timeout=120)
+    clean.run()
+    before = [m.value for m in clean.metric]
+    hostile = AppTest.from_file(EXPLORER, default_timeout=120)
+    hostile.query_params["units"] = "4096,4096,4096,4096,4096,4096"
+    hostile.query_params["seq_len"] = "5000"
+    hostile.query_params["cell"] = "<script>"
+    hostile.run()
+    assert not hostile.exception
+    clean.run()
+    assert [m.value for m in clean.metric] == before
+    assert not clean.exception and not clean.warning

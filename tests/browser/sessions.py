@@ -80,6 +80,8 @@ async def run_session(
     """Open the Explorer as one student, read back the totals, then change units ``changes`` times."""
     result = SessionResult(index)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    # Twenty renderers share two cores with the server: Playwright's 30 s default is too short.
+    context.set_default_timeout(TIMEOUT_MS)
     try:
         page = await context.new_page()
         spec = session_spec(index)
@@ -211,6 +213,7 @@ async def train_session(browser: object, base_url: str, index: int) -> TrainingR
     """Open the Training Lab, press Train with the defaults, and wait for the verdict."""
     result = TrainingResult(index)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(TIMEOUT_MS)
     try:
         page = await context.new_page()
         await page.goto(base_url + TRAINING_PATH, timeout=TIMEOUT_MS)
