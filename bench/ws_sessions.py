@@ -19,7 +19,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from tests.browser.sessions import expected_totals, session_spec
+from tests.browser.sessions import SessionResult, expected_totals, session_spec
 
 EXPLORER_PAGE = "Architecture_Explorer"
 UNITS_LABEL = "units, layer 1"
@@ -34,16 +34,6 @@ class Run:
     widget_ids: dict[str, str] = field(default_factory=dict)
     query_string: str | None = None
     finished: bool = False
-
-
-@dataclass
-class WsResult:
-    """One simulated student's timings."""
-
-    index: int
-    first_paint_s: float = 0.0
-    latencies_s: list[float] = field(default_factory=list)
-    error: str = ""
 
 
 def _rerun_message(query: str, widgets: list[WidgetState]) -> bytes:
@@ -84,7 +74,7 @@ def _check_totals(run: Run, units: int, index: int) -> None:
         raise AssertionError(f"session {index}: expected totals {(uni, bi)}, server sent {seen}")
 
 
-async def _one_change(port: int, index: int, units: int, result: WsResult) -> None:
+async def _one_change(port: int, index: int, units: int, result: SessionResult) -> None:
     """Open a session on the Explorer with ``units``, then change the units box to ``units + 1``.
 
     Each change gets its own connection: this client sends only the widget it changes, not the
@@ -113,9 +103,9 @@ async def _one_change(port: int, index: int, units: int, result: WsResult) -> No
         result.latencies_s.append(time.monotonic() - started)
 
 
-async def ws_session(port: int, index: int, changes: int) -> WsResult:
+async def ws_session(port: int, index: int, changes: int) -> SessionResult:
     """One student: ``changes`` visits to the Explorer, each changing the units once."""
-    result = WsResult(index)
+    result = SessionResult(index)
     try:
         for change in range(changes):
             await _one_change(port, index, session_spec(index).units[0] + 2 * change, result)
@@ -124,10 +114,10 @@ async def ws_session(port: int, index: int, changes: int) -> WsResult:
     return result
 
 
-async def _all(port: int, sessions: int, changes: int) -> list[WsResult]:
+async def _all(port: int, sessions: int, changes: int) -> list[SessionResult]:
     return list(await asyncio.gather(*(ws_session(port, i, changes) for i in range(sessions))))
 
 
-def run_ws_sessions(port: int, sessions: int, changes: int = 5) -> list[WsResult]:
+def run_ws_sessions(port: int, sessions: int, changes: int = 5) -> list[SessionResult]:
     """Run ``sessions`` simulated students at once against the server on ``port``."""
     return asyncio.run(_all(port, sessions, changes))

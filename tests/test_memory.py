@@ -10,13 +10,12 @@ from __future__ import annotations
 import gc
 import time
 import weakref
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.spec import Cell, MergeMode
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rss_kib
 
 EXPLORER = str(ROOT / "pages" / "1_Architecture_Explorer.py")
 WARMUP_RERUNS = 40
@@ -25,14 +24,6 @@ MEASURED_RERUNS = 260
 # normal; a leak of one analysis or figure per rerun would be far above this.
 MAX_GROWTH_KIB_PER_RERUN = 20
 SAMPLE_EVERY = 20
-
-
-def rss_kib() -> int:
-    """This process's resident set size in KiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("VmRSS not found")
 
 
 def growth_per_rerun(samples: list[tuple[int, int]]) -> float:

@@ -19,14 +19,13 @@ from urllib.parse import urlencode
 
 from bilstm_lab.analysis import compare, fmt
 from bilstm_lab.spec import FeatureInput, ModelSpec
+from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM_ARGS as HARNESS_CHROMIUM_ARGS
+from tests.conftest import rss_kib
 
 EXPLORER_PATH = "/Architecture_Explorer"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-dev-shm-usage",
-]  # fmt: skip
+# Many renderers at once exhaust the small /dev/shm of a container; use /tmp instead.
+CHROMIUM_ARGS = [*HARNESS_CHROMIUM_ARGS, "--disable-dev-shm-usage"]
 TIMEOUT_MS = 180_000
 
 
@@ -174,12 +173,9 @@ class PeakMemory:
     def current_kib(self) -> int:
         """Resident set size now, in KiB (0 once the process is gone)."""
         try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        except OSError:
+            return rss_kib(self.pid)
+        except (OSError, RuntimeError):
             return 0
-        return 0
 
     def _sample(self) -> None:
         while not self._stop.is_set():
