@@ -136,11 +136,20 @@ def page(browser: object) -> Iterator[object]:
 def wait_for_app(page: object, timeout_ms: int = 90_000) -> None:
     """Wait until Streamlit has rendered and finished running the script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)  # type: ignore[attr-defined]
-    # While a script runs Streamlit shows a status widget; wait for it to go away.
+    # The app root reports its script state; the status widget alone appears too late to
+    # cover a script that is about to start.
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+        '[data-test-script-state="notRunning"]',
+        timeout=timeout_ms,
+    )
+    # While a script runs Streamlit shows a status widget ("Running…", or in 1.67 a running
+    # figure with a "Stop" button); wait for it to go away.
     page.wait_for_function(  # type: ignore[attr-defined]
         """() => {
             const status = document.querySelector('[data-testid="stStatusWidget"]');
-            return !status || !status.innerText.toLowerCase().includes('running');
+            const text = status ? status.innerText.toLowerCase() : '';
+            return !text.includes('running') && !text.includes('stop');
         }""",
         timeout=timeout_ms,
     )
