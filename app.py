@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bilstm_lab.analysis import compare, fmt
-from bilstm_lab.cli import format_shape
-from bilstm_lab.diagrams import unrolled_figure
-from bilstm_lab.spec import DEFAULT_SPEC, FeatureInput, ModelSpec
+from bilstm_lab.cli.main import format_shape
+from bilstm_lab.core.analysis import compare, fmt
+from bilstm_lab.core.spec import DEFAULT_SPEC, FeatureInput, ModelSpec
+from bilstm_lab.render.diagrams import unrolled_figure
 from bilstm_lab.ui.common import existing_pages, page_setup
 
 page_setup("Home")

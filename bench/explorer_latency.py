@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the lab a
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from bilstm_lab.analysis import compare, fmt  # noqa: E402
-from bilstm_lab.spec import DEFAULT_SPEC  # noqa: E402
+from bilstm_lab.core.analysis import compare, fmt  # noqa: E402
+from bilstm_lab.core.spec import DEFAULT_SPEC  # noqa: E402
 
 EXPLORER = ROOT / "pages" / "1_Architecture_Explorer.py"
 TRIVIAL_PAGE = """

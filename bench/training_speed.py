@@ -7,7 +7,7 @@ compilation does not count) of:
 - the lab's path (`bilstm_lab.training.train`: one compiled step trains LSTM and BiLSTM):
   with its recurrent layers unrolled in time (what it uses for long runs), with Keras's time
   loop (what it uses for short runs, which start ~2 s sooner), and time loop + XLA;
-- bare Keras ``model.fit`` of the same two models (built by `bilstm_lab.builder`), one after
+- bare Keras ``model.fit`` of the same two models (built by `bilstm_lab.models.builder`), one after
   the other, with Keras's default ``jit_compile="auto"``: as the builder makes them by default
   (time loop), and unrolled like the lab's;
 - PyTorch ``nn.LSTM`` (uni + bidirectional, same sizes, Adam, same batches), when installed;
@@ -33,8 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
-from bilstm_lab.builder import build_model
-from bilstm_lab.training import (
+from bilstm_lab.models.builder import build_model
+from bilstm_lab.training.loop import (
     HELD_OUT,
     UNROLL_MIN_WORK,
     Progress,

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bilstm_lab.spec import MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.spec import MergeMode, ModelSpec, TokenInput
 
 _ACTIVATIONS: dict[str, Any] = {
     "linear": lambda x: x,

@@ -79,7 +79,7 @@ def lambda_model() -> keras.Model:
 
 def save_bytes(model: keras.Model) -> bytes:
     """A model as ``.keras`` bytes."""
-    from bilstm_lab.model_io import model_to_bytes
+    from bilstm_lab.models.model_io import model_to_bytes
 
     return model_to_bytes(model)
 
@@ -98,7 +98,7 @@ def bad_upload(kind: str) -> bytes:
     """The bytes of one kind of bad upload (see `BAD_UPLOAD_MESSAGES`)."""
     import random
 
-    from bilstm_lab.model_io import MAX_UPLOAD_BYTES
+    from bilstm_lab.models.model_io import MAX_UPLOAD_BYTES
 
     if kind == "empty":
         return b""

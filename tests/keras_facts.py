@@ -1,6 +1,6 @@
 """What real Keras and real torch say about a model, read independently of the lab's analysis.
 
-The tests compare these facts with `bilstm_lab.analysis`; nothing here reuses the analysis
+The tests compare these facts with `bilstm_lab.core.analysis`; nothing here reuses the analysis
 code, so a wrong formula there cannot hide behind the same formula here.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bilstm_lab.spec import ModelSpec
+from bilstm_lab.core.spec import ModelSpec
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.analysis import analyze, compare, recurrent_params
-from bilstm_lab.builder import build_model
-from bilstm_lab.spec import (
+from bilstm_lab.core.analysis import analyze, compare, recurrent_params
+from bilstm_lab.core.spec import (
     Cell,
     DenseHead,
     FeatureInput,
@@ -25,6 +24,7 @@ from bilstm_lab.spec import (
     SpecError,
     TokenInput,
 )
+from bilstm_lab.models.builder import build_model
 from tests.keras_facts import keras_layer_facts, torch_reference_params
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from bilstm_lab.analysis import analyze
-from bilstm_lab.builder import build_model
-from bilstm_lab.spec import DenseHead, FeatureInput, ModelSpec, TokenInput
+from bilstm_lab.core.analysis import analyze
+from bilstm_lab.core.spec import DenseHead, FeatureInput, ModelSpec, TokenInput
+from bilstm_lab.models.builder import build_model
 
 SPEC = ModelSpec(units=(6, 4), input=TokenInput(5, 30, 3), head=DenseHead(2, "softmax"))
 

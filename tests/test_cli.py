@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from bilstm_lab.analysis import compare
-from bilstm_lab.cli import main
-from bilstm_lab.presets import PRESETS, get_preset
-from bilstm_lab.spec import DenseHead, FeatureInput, ModelSpec, TokenInput
+from bilstm_lab.cli.main import main
+from bilstm_lab.core.analysis import compare
+from bilstm_lab.core.presets import PRESETS, get_preset
+from bilstm_lab.core.spec import DenseHead, FeatureInput, ModelSpec, TokenInput
 from tests.conftest import ROOT
 
 
@@ -181,7 +181,7 @@ def test_verify_reports_a_mismatch(
     # Prove --verify can fail: corrupt the analysis that the verifier compares with Keras.
     import dataclasses
 
-    import bilstm_lab.verify as verify_module
+    import bilstm_lab.models.verify as verify_module
 
     real_analyze = verify_module.analyze
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bilstm_lab.cli import main
-from bilstm_lab.model_io import load_model_file
+from bilstm_lab.cli.main import main
+from bilstm_lab.models.model_io import load_model_file
 from tests.conftest import ROOT
 from tests.helpers_models import BAD_UPLOAD_MESSAGES, D, T, bad_upload, make_model, save_bytes
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from bilstm_lab.analysis import Shape, VariantAnalysis, analyze
-from bilstm_lab.codegen import keras_code, keras_diff, torch_code
-from bilstm_lab.presets import PRESETS
-from bilstm_lab.spec import Cell, DenseHead, FeatureInput, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.analysis import Shape, VariantAnalysis, analyze
+from bilstm_lab.core.presets import PRESETS
+from bilstm_lab.core.spec import Cell, DenseHead, FeatureInput, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
 from tests.keras_facts import keras_layer_facts
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None

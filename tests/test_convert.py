@@ -1,4 +1,4 @@
-"""bilstm_lab.convert on real Keras models: weights fate, shapes, save/reload, unwrap."""
+"""bilstm_lab.models.convert on real Keras models: weights fate, shapes, save/reload, unwrap."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from bilstm_lab.analysis import recurrent_params
-from bilstm_lab.convert import (
+from bilstm_lab.core.analysis import recurrent_params
+from bilstm_lab.core.spec import Cell, MergeMode
+from bilstm_lab.models.convert import (
     COLD,
     KEPT,
     UNWRAPPED,
@@ -17,8 +18,7 @@ from bilstm_lab.convert import (
     to_bidirectional,
     unwrap_bidirectional,
 )
-from bilstm_lab.model_io import load_model_bytes, model_to_bytes
-from bilstm_lab.spec import Cell, MergeMode
+from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
 from tests.helpers_models import UNITS, D, T, dense_only_model, make_model
 
 BATCH = np.random.default_rng(0).normal(size=(3, T, D)).astype("float32")  # (batch, T, D)

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.analysis import fmt
-from bilstm_lab.convert import to_bidirectional
-from bilstm_lab.examples import build_example
-from bilstm_lab.model_io import load_model_bytes
+from bilstm_lab.core.analysis import fmt
+from bilstm_lab.models.convert import to_bidirectional
+from bilstm_lab.models.examples import build_example
+from bilstm_lab.models.model_io import load_model_bytes
 from bilstm_lab.ui.convert import SOURCE_UPLOAD, ConvertedModel
 from tests.conftest import ROOT
 from tests.helpers_models import BAD_UPLOAD_MESSAGES, bad_upload, make_model, save_bytes

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.analysis import VariantAnalysis, compare, fmt, format_shape
-from bilstm_lab.diagrams import (
+from bilstm_lab.core.analysis import VariantAnalysis, compare, fmt, format_shape
+from bilstm_lab.core.presets import PRESETS
+from bilstm_lab.core.spec import Cell, DenseHead, FeatureInput, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.render.diagrams import (
     GATE_NAMES,
     LAST_STEP_NOTE,
     PARTS,
@@ -25,8 +27,6 @@ from bilstm_lab.diagrams import (
     unrolled,
     unrolled_figure,
 )
-from bilstm_lab.presets import PRESETS
-from bilstm_lab.spec import Cell, DenseHead, FeatureInput, MergeMode, ModelSpec, TokenInput
 from tests.conftest import ROOT
 
 
@@ -253,7 +253,7 @@ def test_dot_bidirectional_cluster_has_both_directions_and_merge() -> None:
 
 def test_pure_modules_do_not_import_tensorflow() -> None:
     code = (
-        "import sys, bilstm_lab.diagrams, bilstm_lab.codegen; "
+        "import sys, bilstm_lab.render.diagrams, bilstm_lab.render.codegen; "
         "bad = [m for m in ('tensorflow', 'keras', 'streamlit', 'torch') if m in sys.modules]; "
         "sys.exit(str(bad) if bad else 0)"
     )

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.analysis import Comparison, compare, fmt, format_shape
-from bilstm_lab.presets import PRESETS
-from bilstm_lab.spec import (
+from bilstm_lab.core.analysis import Comparison, compare, fmt, format_shape
+from bilstm_lab.core.presets import PRESETS
+from bilstm_lab.core.spec import (
     DEFAULT_SPEC,
     DenseHead,
     FeatureInput,

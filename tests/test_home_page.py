@@ -7,8 +7,8 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.analysis import compare, fmt, format_shape
-from bilstm_lab.spec import DEFAULT_SPEC
+from bilstm_lab.core.analysis import compare, fmt, format_shape
+from bilstm_lab.core.spec import DEFAULT_SPEC
 from bilstm_lab.ui.common import PAGES, existing_pages
 from tests.conftest import ROOT
 

@@ -8,7 +8,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.cli import main
+from bilstm_lab.cli.main import main
 
 VALUE_FLAGS = [
     "--cell", "--units", "--merge-mode", "--seq-len", "--features", "--vocab", "--embedding-dim",

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.spec import FIELD_PARSERS, LIMITS, from_query
+from bilstm_lab.core.spec import FIELD_PARSERS, LIMITS, from_query
 from tests.conftest import ROOT
 
 EXPLORER = str(ROOT / "pages" / "1_Architecture_Explorer.py")

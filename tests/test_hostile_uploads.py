@@ -17,7 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.model_io import MAX_UPLOAD_BYTES, ModelFileError, load_model_bytes, model_to_bytes
+from bilstm_lab.models.model_io import (
+    MAX_UPLOAD_BYTES,
+    ModelFileError,
+    load_model_bytes,
+    model_to_bytes,
+)
 
 
 @cache

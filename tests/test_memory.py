@@ -14,7 +14,7 @@ import weakref
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.spec import Cell, MergeMode
+from bilstm_lab.core.spec import Cell, MergeMode
 from tests.conftest import ROOT, rss_kib
 
 EXPLORER = str(ROOT / "pages" / "1_Architecture_Explorer.py")

@@ -1,4 +1,4 @@
-"""bilstm_lab.model_io: hostile uploads get one clear message; good ones load with safe_mode."""
+"""bilstm_lab.models.model_io: hostile uploads get one clear message; good ones load with safe_mode."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from bilstm_lab import model_io
-from bilstm_lab.model_io import (
+from bilstm_lab.models import model_io
+from bilstm_lab.models.model_io import (
     CorruptModelFile,
     EmptyModelFile,
     ModelFileError,

@@ -1,4 +1,4 @@
-"""Every claim a Pitfalls card makes, asserted on the numbers bilstm_lab.pitfalls computes."""
+"""Every claim a Pitfalls card makes, asserted on the numbers bilstm_lab.models.demos computes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import importlib.util
 
 import pytest
 
-from bilstm_lab import pitfalls
-from bilstm_lab.analysis import torch_recurrent_params
-from bilstm_lab.spec import Cell
+from bilstm_lab.core.analysis import torch_recurrent_params
+from bilstm_lab.core.spec import Cell
+from bilstm_lab.models import demos as pitfalls
 
 TINY = 1e-5  # "equal" up to float32 round-off
 

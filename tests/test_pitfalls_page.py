@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab import pitfalls
-from bilstm_lab.analysis import fmt
+from bilstm_lab.core.analysis import fmt
+from bilstm_lab.models import demos as pitfalls
 from bilstm_lab.ui.pitfalls import _num
 from tests.conftest import ROOT
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bilstm_lab.analysis import analyze, compare, fmt
-from bilstm_lab.presets import PRESETS, PRESETS_BY_KEY, get_preset
-from bilstm_lab.spec import SpecError
+from bilstm_lab.core.analysis import analyze, compare, fmt
+from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, get_preset
+from bilstm_lab.core.spec import SpecError
 from tests.conftest import ROOT
 from tests.keras_facts import keras_layer_facts
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bilstm_lab.spec import (
+from bilstm_lab.core.spec import (
     DEFAULT_SPEC,
     FIELD_PARSERS,
     LIMITS,
@@ -196,7 +196,7 @@ def test_spec_module_imports_no_tensorflow_or_streamlit() -> None:
     import subprocess
 
     code = (
-        "import sys, bilstm_lab.spec, bilstm_lab.analysis, bilstm_lab.presets, bilstm_lab.cli, bilstm_lab.verify;"
+        "import sys, bilstm_lab.core.spec, bilstm_lab.core.analysis, bilstm_lab.core.presets, bilstm_lab.cli.main, bilstm_lab.models.verify;"
         "bad = [m for m in ('tensorflow', 'keras', 'streamlit', 'torch') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

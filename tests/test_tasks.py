@@ -11,8 +11,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from bilstm_lab.spec import SpecError
-from bilstm_lab.tasks import TASKS, TaskParams, get_task
+from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.tasks import TASKS, TaskParams, get_task
 
 PARAMS = TaskParams(seq_len=12, k=3, vocab=6)
 

@@ -11,10 +11,10 @@ import keras
 import numpy as np
 import pytest
 
-from bilstm_lab.analysis import layer_name
-from bilstm_lab.spec import SpecError
-from bilstm_lab.tasks import TaskParams, get_task
-from bilstm_lab.training import (
+from bilstm_lab.core.analysis import layer_name
+from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.tasks import TaskParams, get_task
+from bilstm_lab.training.loop import (
     HELD_OUT,
     StopReason,
     TrainConfig,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.analysis import fmt
+from bilstm_lab.core.analysis import fmt
 from bilstm_lab.ui.common import show_input_error
 
 SOURCE_EXAMPLE = "Built-in example"
@@ -54,8 +54,8 @@ def model_dot(model: Any, highlight: set[str] | None = None, fresh: set[str] | N
     Returns:
         DOT text for ``st.graphviz_chart``.
     """
-    from bilstm_lab.analysis import format_shape
-    from bilstm_lab.builder import layer_type
+    from bilstm_lab.core.analysis import format_shape
+    from bilstm_lab.models.builder import layer_type
 
     highlight, fresh = highlight or set(), fresh or set()
     edges: set[tuple[str, str]] = set()
@@ -107,8 +107,8 @@ def _dot_escape(text: str) -> str:
 
 def _load(source: str) -> LoadedModel | None:
     """The chosen example or the uploaded file, loaded once per session and source."""
-    from bilstm_lab.examples import EXAMPLES, EXAMPLES_BY_KEY
-    from bilstm_lab.model_io import MAX_UPLOAD_BYTES, ModelFileTooLarge
+    from bilstm_lab.models.examples import EXAMPLES, EXAMPLES_BY_KEY
+    from bilstm_lab.models.model_io import MAX_UPLOAD_BYTES, ModelFileTooLarge
 
     loader: Callable[[], Any]
     if source == SOURCE_EXAMPLE:
@@ -121,7 +121,7 @@ def _load(source: str) -> LoadedModel | None:
         cache_key, label = f"example:{key}", EXAMPLES_BY_KEY[key].title
 
         def loader() -> Any:
-            from bilstm_lab.examples import build_example
+            from bilstm_lab.models.examples import build_example
 
             return build_example(key, seed=0)
     else:
@@ -143,7 +143,7 @@ def _load(source: str) -> LoadedModel | None:
         cache_key, label = f"upload:{uploaded.file_id}:{uploaded.size}", name
 
         def loader() -> Any:
-            from bilstm_lab.model_io import load_model_bytes
+            from bilstm_lab.models.model_io import load_model_bytes
 
             return load_model_bytes(uploaded.getvalue(), name)
 
@@ -158,8 +158,8 @@ def _load(source: str) -> LoadedModel | None:
 
 def _convert(loaded: LoadedModel) -> ConvertedModel | None:
     """Read the conversion options and convert (once per session and set of options)."""
-    from bilstm_lab.convert import bidirectional_layer_names, recurrent_layer_names
-    from bilstm_lab.spec import MergeMode
+    from bilstm_lab.core.spec import MergeMode
+    from bilstm_lab.models.convert import bidirectional_layer_names, recurrent_layer_names
 
     model = loaded.model
     plain, wrapped = recurrent_layer_names(model), bidirectional_layer_names(model)
@@ -198,8 +198,8 @@ def _convert(loaded: LoadedModel) -> ConvertedModel | None:
 def _run_conversion(
     model: Any, key: tuple[Any, ...], direction: str, layers: list[str], merge: str, warm: bool
 ) -> ConvertedModel:
-    from bilstm_lab.convert import to_bidirectional, unwrap_bidirectional
-    from bilstm_lab.model_io import load_model_bytes, model_to_bytes
+    from bilstm_lab.models.convert import to_bidirectional, unwrap_bidirectional
+    from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
 
     if direction == TO_BI:
         conversion = to_bidirectional(model, layers, merge_mode=merge, warm_start=warm, seed=0)
@@ -224,7 +224,7 @@ def _run_conversion(
 
 
 def _layer_table(model: Any) -> pd.DataFrame:
-    from bilstm_lab.model_io import inspect_rows
+    from bilstm_lab.models.model_io import inspect_rows
 
     frame = pd.DataFrame(inspect_rows(model))
     frame["params"] = frame["params"].map(fmt)

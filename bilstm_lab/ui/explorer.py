@@ -13,18 +13,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.analysis import Comparison, VariantAnalysis, compare, describe, fmt, format_shape
-from bilstm_lab.codegen import keras_code, keras_diff, torch_code
-from bilstm_lab.diagrams import (
-    GATE_NAMES,
-    PARTS,
-    breakdown_figure,
-    parameter_breakdown,
-    stack_dot,
-    unrolled_figure,
+from bilstm_lab.core.analysis import (
+    Comparison,
+    VariantAnalysis,
+    compare,
+    describe,
+    fmt,
+    format_shape,
 )
-from bilstm_lab.presets import PRESETS, PRESETS_BY_KEY, Preset
-from bilstm_lab.spec import (
+from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
+from bilstm_lab.core.spec import (
     ACTIVATIONS,
     LIMITS,
     Cell,
@@ -37,6 +35,15 @@ from bilstm_lab.spec import (
     TokenInput,
     from_json,
     from_query,
+)
+from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
+from bilstm_lab.render.diagrams import (
+    GATE_NAMES,
+    PARTS,
+    breakdown_figure,
+    parameter_breakdown,
+    stack_dot,
+    unrolled_figure,
 )
 
 #: Every widget key starts with this, so the Explorer's state never collides with other pages'.
@@ -428,7 +435,7 @@ def render_numbers(comparison: Comparison) -> None:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _verify(spec_json: str) -> tuple[bool, str, list[str]]:
     # A pure result keyed on the spec: safe to share; the models themselves are not kept.
-    from bilstm_lab.verify import verify_spec
+    from bilstm_lab.models.verify import verify_spec
 
     verification = verify_spec(from_json(spec_json))
     return verification.ok, verification.summary(), [str(m) for m in verification.mismatches]
@@ -436,7 +443,7 @@ def _verify(spec_json: str) -> tuple[bool, str, list[str]]:
 
 def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
     """The "Verified with Keras" button and its result, plus the CSV download."""
-    from bilstm_lab.verify import TooLargeToVerify
+    from bilstm_lab.models.verify import TooLargeToVerify
 
     results: dict[str, Any] = st.session_state.setdefault(_key("verified"), {})
     key = spec.to_json()

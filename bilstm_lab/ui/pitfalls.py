@@ -1,6 +1,6 @@
 """The Pitfalls page: short cards, each with a live computation and its numbers.
 
-The computations live in `bilstm_lab.pitfalls`. Their results are pure, immutable and seeded,
+The computations live in `bilstm_lab.models.demos`. Their results are pure, immutable and seeded,
 so ``st.cache_data`` may share them between sessions; no model object is cached.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.analysis import fmt
+from bilstm_lab.core.analysis import fmt
 
 
 def _shape(shape: tuple[int | None, ...]) -> str:
@@ -38,49 +38,49 @@ def _num(value: float) -> str:
 
 @st.cache_data(show_spinner=False)
 def _last_step() -> Any:
-    from bilstm_lab.pitfalls import last_step_demo
+    from bilstm_lab.models.demos import last_step_demo
 
     return last_step_demo()
 
 
 @st.cache_data(show_spinner=False)
 def _outputs() -> Any:
-    from bilstm_lab.pitfalls import outputs_demo
+    from bilstm_lab.models.demos import outputs_demo
 
     return outputs_demo()
 
 
 @st.cache_data(show_spinner=False)
 def _stacking() -> Any:
-    from bilstm_lab.pitfalls import stacking_demo
+    from bilstm_lab.models.demos import stacking_demo
 
     return stacking_demo()
 
 
 @st.cache_data(show_spinner=False)
 def _padding() -> Any:
-    from bilstm_lab.pitfalls import padding_demo
+    from bilstm_lab.models.demos import padding_demo
 
     return padding_demo()
 
 
 @st.cache_data(show_spinner=False)
 def _params() -> Any:
-    from bilstm_lab.pitfalls import param_counts
+    from bilstm_lab.models.demos import param_counts
 
     return param_counts()
 
 
 @st.cache_data(show_spinner=False)
 def _stacked() -> Any:
-    from bilstm_lab.pitfalls import stacked_demo
+    from bilstm_lab.models.demos import stacked_demo
 
     return stacked_demo()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _leakage(seed: int) -> Any:
-    from bilstm_lab.pitfalls import leakage_demo
+    from bilstm_lab.models.demos import leakage_demo
 
     return leakage_demo(seed=seed)
 

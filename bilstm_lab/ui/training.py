@@ -19,13 +19,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.tasks import TASKS, TaskParams, get_task
 from bilstm_lab.slots import SLOTS, Job, JobState
-from bilstm_lab.spec import SpecError
-from bilstm_lab.tasks import TASKS, TaskParams, get_task
 from bilstm_lab.ui.common import show_input_error
 
 if TYPE_CHECKING:
-    from bilstm_lab.training import EpochRecord, Progress, TrainConfig, TrainResult
+    from bilstm_lab.training.loop import EpochRecord, Progress, TrainConfig, TrainResult
 
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
@@ -128,7 +128,7 @@ def build_config(values: dict[str, Any]) -> TrainConfig:
     Raises:
         SpecError: naming the first bad field.
     """
-    from bilstm_lab.training import TrainConfig
+    from bilstm_lab.training.loop import TrainConfig
 
     params = TaskParams(
         seq_len=int(values["seq_len"]), k=int(values["k"]), vocab=int(values["vocab"])
@@ -153,7 +153,7 @@ def build_config(values: dict[str, Any]) -> TrainConfig:
 
 def _start(config: TrainConfig) -> None:
     """Button callback: start a training job for this session."""
-    from bilstm_lab.training import train
+    from bilstm_lab.training.loop import train
 
     old = st.session_state.get(JOB_KEY)
     if old is not None and old.active:
@@ -418,7 +418,7 @@ def run_summary(result: TrainResult) -> dict[str, Any]:
 
 def render_results(result: TrainResult) -> None:
     """Everything shown after a run (from the session's stored result)."""
-    from bilstm_lab.training import variant_names, verdict
+    from bilstm_lab.training.loop import variant_names, verdict
 
     names = variant_names(result.config)
     task = result.config.task_obj

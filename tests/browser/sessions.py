@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bilstm_lab.analysis import compare, fmt
-from bilstm_lab.spec import FeatureInput, ModelSpec
+from bilstm_lab.core.analysis import compare, fmt
+from bilstm_lab.core.spec import FeatureInput, ModelSpec
 from tests.browser.conftest import CHROMIUM
 from tests.browser.conftest import CHROMIUM_ARGS as HARNESS_CHROMIUM_ARGS
 from tests.conftest import rss_kib

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bilstm_lab.model_io import load_model_file
+from bilstm_lab.models.model_io import load_model_file
 from tests.browser.conftest import wait_for_app
 from tests.helpers_models import D, T, bad_upload, make_model, save_bytes
 

@@ -1,7 +1,7 @@
 """The Explorer in a real headless Chromium, against a real `streamlit run app.py` server.
 
 Changes units and merge mode as a user would (typing, clicking) and checks the displayed
-totals against `bilstm_lab.analysis`; saves a screenshot of every page that exists.
+totals against `bilstm_lab.core.analysis`; saves a screenshot of every page that exists.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bilstm_lab.analysis import compare, fmt
-from bilstm_lab.spec import DEFAULT_SPEC, MergeMode, ModelSpec
+from bilstm_lab.core.analysis import compare, fmt
+from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode, ModelSpec
 from bilstm_lab.ui.common import existing_pages
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 """spec -> pictures: the layer stack (DOT text), the network unrolled in time, where the weights go.
 
-Everything here is derived from `bilstm_lab.analysis`, so a picture can never disagree with the
+Everything here is derived from `bilstm_lab.core.analysis`, so a picture can never disagree with the
 table next to it. Pure Python plus plotly: no TensorFlow and no Streamlit import, so the Explorer
 paints these before TensorFlow is loaded (``st.graphviz_chart`` renders DOT text in the browser;
 no system Graphviz is needed).
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from bilstm_lab.analysis import LayerRow, Shape, VariantAnalysis, fmt, format_shape
-from bilstm_lab.spec import Cell, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.analysis import LayerRow, Shape, VariantAnalysis, fmt, format_shape
+from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec, TokenInput
 
 #: Colours shared by every figure: one per role, so the forward chain is the same blue everywhere.
 COLORS = {
@@ -86,7 +86,7 @@ def stack_dot(variant: VariantAnalysis) -> str:
     merge, so the picture shows *why* the merged width is what it is.
 
     Args:
-        variant: one variant from `bilstm_lab.analysis.analyze`.
+        variant: one variant from `bilstm_lab.core.analysis.analyze`.
 
     Returns:
         DOT source for ``st.graphviz_chart``.
@@ -548,7 +548,7 @@ def parameter_breakdown(variant: VariantAnalysis) -> list[ParamBlock]:
     input bias and a recurrent bias per gate, hence its ``(2, u)`` bias blocks.
 
     Args:
-        variant: one variant from `bilstm_lab.analysis.analyze`.
+        variant: one variant from `bilstm_lab.core.analysis.analyze`.
 
     Returns:
         Blocks in layer, direction, gate, part order; they sum to the recurrent parameters.

@@ -21,9 +21,9 @@ from typing import Any
 
 import keras
 
-from bilstm_lab.analysis import fmt
-from bilstm_lab.builder import layer_type
-from bilstm_lab.convert import RECURRENT_TYPES, model_layers
+from bilstm_lab.core.analysis import fmt
+from bilstm_lab.models.builder import layer_type
+from bilstm_lab.models.convert import RECURRENT_TYPES, model_layers
 
 #: Largest upload accepted, in bytes: below the server's maxUploadSize (20 MB), so users meet this
 #: check and its clear message rather than the browser's.
@@ -267,8 +267,8 @@ def model_to_bytes(model: keras.Model) -> bytes:
 
 def inspect_rows(model: keras.Model) -> list[dict[str, str | int]]:
     """Name, type, output shape(s) and parameters of every layer (no InputLayer)."""
-    from bilstm_lab.analysis import format_shape
-    from bilstm_lab.builder import layer_output_shapes
+    from bilstm_lab.core.analysis import format_shape
+    from bilstm_lab.models.builder import layer_output_shapes
 
     return [
         {

@@ -10,8 +10,8 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
-from bilstm_lab.analysis import VariantAnalysis, analyze, fmt
-from bilstm_lab.spec import ModelSpec, SpecError
+from bilstm_lab.core.analysis import VariantAnalysis, analyze, fmt
+from bilstm_lab.core.spec import ModelSpec, SpecError
 
 #: Largest model (parameters, both variants together) the verifier will allocate. Real weights
 #: are created, and a classroom shares one server, so giant vocabularies are checked by the
@@ -99,7 +99,7 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
 
 
 def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
-    from bilstm_lab.builder import build_model, layer_output_shapes, layer_type
+    from bilstm_lab.models.builder import build_model, layer_output_shapes, layer_type
 
     model = build_model(variant.spec, variant.bidirectional)
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]

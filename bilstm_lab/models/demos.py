@@ -17,11 +17,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
-from bilstm_lab.analysis import compare, recurrent_params, torch_recurrent_params
-from bilstm_lab.builder import build_model
-from bilstm_lab.presets import get_preset
-from bilstm_lab.spec import Cell
-from bilstm_lab.verify import torch_available
+from bilstm_lab.core.analysis import compare, recurrent_params, torch_recurrent_params
+from bilstm_lab.core.presets import get_preset
+from bilstm_lab.core.spec import Cell
+from bilstm_lab.models.builder import build_model
+from bilstm_lab.models.verify import torch_available
 
 Shape = tuple[int | None, ...]
 

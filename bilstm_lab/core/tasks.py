@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bilstm_lab.spec import SpecError
+from bilstm_lab.core.spec import SpecError
 
 #: Inclusive bounds of the task knobs, enforced here because URLs and code bypass widgets.
 TASK_LIMITS: dict[str, tuple[int, int]] = {

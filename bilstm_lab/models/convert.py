@@ -21,9 +21,9 @@ from typing import Any
 
 import keras
 
-from bilstm_lab.analysis import Shape, fmt, format_shape
-from bilstm_lab.builder import layer_output_shapes, layer_type
-from bilstm_lab.spec import MergeMode
+from bilstm_lab.core.analysis import Shape, fmt, format_shape
+from bilstm_lab.core.spec import MergeMode
+from bilstm_lab.models.builder import layer_output_shapes, layer_type
 
 #: Keras recurrent layer classes the converter wraps.
 RECURRENT_TYPES: tuple[str, ...] = ("LSTM", "GRU", "SimpleRNN")

@@ -15,9 +15,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
-from bilstm_lab.analysis import Comparison, LayerRow, compare, describe, fmt, format_shape
-from bilstm_lab.presets import PRESETS, get_preset
-from bilstm_lab.spec import (
+from bilstm_lab.core.analysis import Comparison, LayerRow, compare, describe, fmt, format_shape
+from bilstm_lab.core.presets import PRESETS, get_preset
+from bilstm_lab.core.spec import (
     ACTIVATIONS,
     DEFAULT_SPEC,
     Cell,
@@ -221,7 +221,7 @@ def run_summary(args: argparse.Namespace) -> int:
             print(f"\nPreset {preset.key}: {preset.source}.\n{preset.note}")
     if not args.verify:
         return 0
-    from bilstm_lab.verify import verify_spec
+    from bilstm_lab.models.verify import verify_spec
 
     print("Building the real models to verify…", file=sys.stderr, flush=True)
     with _native_stderr_silenced():
@@ -266,7 +266,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_summary,
 
 def _register_optional_subcommands() -> None:
     try:
-        cli_models = importlib.import_module("bilstm_lab.cli_models")
+        cli_models = importlib.import_module("bilstm_lab.cli.models")
     except ModuleNotFoundError:  # the convert/inspect commands live in their own module
         return
     if cli_models.register not in SUBCOMMANDS:

@@ -16,8 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ star
 
 import keras
 
-from bilstm_lab.analysis import input_name, layer_name
-from bilstm_lab.spec import ModelSpec, TokenInput
+from bilstm_lab.core.analysis import input_name, layer_name
+from bilstm_lab.core.spec import ModelSpec, TokenInput
 
 _CELL_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 

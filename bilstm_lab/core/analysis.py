@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bilstm_lab.spec import Cell, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec, TokenInput
 
 Shape = tuple[int | None, ...]
 

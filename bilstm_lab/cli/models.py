@@ -1,4 +1,4 @@
-"""The ``convert`` and ``inspect`` sub-commands (registered by `bilstm_lab.cli`).
+"""The ``convert`` and ``inspect`` sub-commands (registered by `bilstm_lab.cli.main`).
 
 ``python -m bilstm_lab convert IN.keras OUT.keras [--layers NAMES] [--merge-mode M]
 [--no-warm-start]`` and ``python -m bilstm_lab inspect IN.keras``. Every user error is a
@@ -12,7 +12,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from bilstm_lab.spec import MergeMode
+from bilstm_lab.core.spec import MergeMode
 
 
 class ModelCommandError(ValueError):
@@ -65,7 +65,7 @@ def _layer_names(text: str | None) -> list[str] | None:
 
 def _native_quiet() -> contextlib.AbstractContextManager[None]:
     # TensorFlow's C++ start-up notices go straight to fd 2 and would bury the one error line.
-    from bilstm_lab.cli import _native_stderr_silenced
+    from bilstm_lab.cli.main import _native_stderr_silenced
 
     return _native_stderr_silenced()
 
@@ -87,8 +87,8 @@ def run_convert(args: argparse.Namespace) -> int:
         raise ModelCommandError(f"OUT's folder does not exist, received {args.output!r}")
     layers = _layer_names(args.layers)
     with _native_quiet():
-        from bilstm_lab.convert import to_bidirectional
-        from bilstm_lab.model_io import load_model_file, model_to_bytes
+        from bilstm_lab.models.convert import to_bidirectional
+        from bilstm_lab.models.model_io import load_model_file, model_to_bytes
 
         model = load_model_file(args.input)
         conversion = to_bidirectional(
@@ -108,7 +108,7 @@ def run_inspect(args: argparse.Namespace) -> int:
         ValueError: (subclasses) for a bad file.
     """
     with _native_quiet():
-        from bilstm_lab.model_io import inspect_text, load_model_file
+        from bilstm_lab.models.model_io import inspect_text, load_model_file
 
         model = load_model_file(args.input)
     print(inspect_text(model))

@@ -1,7 +1,7 @@
 """spec -> source code: runnable Keras for both variants, the PyTorch equivalent, and a diff.
 
 The generated programs are what a reader would type: one line per layer, named like the lab's
-own models (`bilstm_lab.analysis.layer_name`), with the output shape in a comment taken from the
+own models (`bilstm_lab.core.analysis.layer_name`), with the output shape in a comment taken from the
 analysis. Tests execute every one of them against real Keras and real torch. Pure text: no
 TensorFlow import here.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from bilstm_lab.analysis import (
+from bilstm_lab.core.analysis import (
     Shape,
     VariantAnalysis,
     analyze,
@@ -18,7 +18,7 @@ from bilstm_lab.analysis import (
     input_name,
     layer_name,
 )
-from bilstm_lab.spec import MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.spec import MergeMode, ModelSpec, TokenInput
 
 
 def _shape_comment(shapes: tuple[Shape, ...]) -> str:

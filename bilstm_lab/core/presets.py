@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bilstm_lab.spec import (
+from bilstm_lab.core.spec import (
     Cell,
     DenseHead,
     FeatureInput,

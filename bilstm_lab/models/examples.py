@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import keras
 
-from bilstm_lab.builder import build_model
-from bilstm_lab.presets import get_preset
-from bilstm_lab.spec import SpecError
+from bilstm_lab.core.presets import get_preset
+from bilstm_lab.core.spec import SpecError
+from bilstm_lab.models.builder import build_model
 
 
 @dataclass(frozen=True)

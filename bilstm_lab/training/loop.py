@@ -7,7 +7,7 @@ two. Progress goes out through a callback; a ``should_stop`` hook and a time bud
 loop between batches. Every size is capped here, on the server side.
 
 No Streamlit import, and no Keras global state: models are built with explicit seeds by
-`bilstm_lab.builder`, data comes from ``np.random.default_rng(seed)``.
+`bilstm_lab.models.builder`, data comes from ``np.random.default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from bilstm_lab.analysis import analyze, layer_name
-from bilstm_lab.builder import build_model
-from bilstm_lab.spec import Cell, DenseHead, ModelSpec, SpecError, TokenInput
-from bilstm_lab.tasks import Batch, Task, TaskParams, get_task
+from bilstm_lab.core.analysis import analyze, layer_name
+from bilstm_lab.core.spec import Cell, DenseHead, ModelSpec, SpecError, TokenInput
+from bilstm_lab.core.tasks import Batch, Task, TaskParams, get_task
+from bilstm_lab.models.builder import build_model
 
 #: Inclusive bounds of the training knobs (server side: the page's widgets are not trusted).
 TRAIN_LIMITS: dict[str, tuple[float, float]] = {
@@ -65,7 +65,7 @@ class TrainConfig:
     """Everything that decides a training run.
 
     Attributes:
-        task: key of a task in `bilstm_lab.tasks.TASKS`.
+        task: key of a task in `bilstm_lab.core.tasks.TASKS`.
         params: the task's knobs (sequence length, k, vocabulary).
         samples: training sequences (a separate held-out set is generated too).
         cell: recurrent cell (``lstm``, ``gru``, ``rnn``).
@@ -195,7 +195,7 @@ def model_spec(config: TrainConfig, units: int | None = None) -> ModelSpec:
 def matched_units(config: TrainConfig) -> int:
     """Units of a unidirectional model whose parameter count is closest to the bidirectional one.
 
-    Counts come from `bilstm_lab.analysis` (pure arithmetic, verified against Keras in tests).
+    Counts come from `bilstm_lab.core.analysis` (pure arithmetic, verified against Keras in tests).
     """
     target = analyze(model_spec(config), bidirectional=True).total_params
     best, best_gap = config.units, math.inf

@@ -1,0 +1,1 @@
+"""The terminal front end: `bilstm-lab` / `python -m bilstm_lab`."""
