@@ -1,59 +1,13 @@
-"""BiLSTM Lab home page (`streamlit run app.py`): what the lab is, LSTM vs BiLSTM, the pages."""
+"""BiLSTM Lab (`streamlit run app.py`): the router. Declares the pages and runs the current one.
+
+Home is `bilstm_lab.ui.home.render`; the other pages are the scripts under ``pages/``. Their
+labels, icons and URLs are `bilstm_lab.ui.common.PAGES` (the one place to change them).
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+from bilstm_lab.ui.common import declare_pages, routing
 
-from bilstm_lab.cli.main import format_shape
-from bilstm_lab.core.analysis import compare, fmt
-from bilstm_lab.core.spec import DEFAULT_SPEC, FeatureInput, ModelSpec
-from bilstm_lab.render.diagrams import unrolled_figure
-from bilstm_lab.ui.common import existing_pages, page_setup
-
-page_setup("Home")
-st.title("BiLSTM Lab")
-st.markdown(
-    "See exactly what changes when a recurrent layer becomes **bidirectional**: output shapes, "
-    "parameter counts with their formulas, layer diagrams, and — trained live on toy tasks — "
-    "what the future context buys. Every number is computed by the lab and checked against "
-    "real Keras."
-)
-
-# The worked example is the default model, and its numbers come from the analysis engine.
-example = compare(DEFAULT_SPEC)
-uni_row, bi_row = example.uni.layers[0], example.bi.layers[0]
-units, width = DEFAULT_SPEC.units[0], DEFAULT_SPEC.input.width
-
-left, right = st.columns([1, 1], gap="large")
-with left:
-    st.subheader("LSTM vs BiLSTM in one minute")
-    st.markdown(
-        f"""
-- An **LSTM** reads the sequence once, left to right: its output at step *t* has seen
-  x₁ … xₜ only.
-- A **BiLSTM** (`Bidirectional(LSTM(...))`) adds a **second, independent LSTM** that reads right
-  to left, and **merges** the two at every step — so each output has seen the whole sequence.
-- **Parameters:** two copies → exactly **2×** for a layer with the same input.
-  `LSTM({units})` on {width} features: {uni_row.formula} → BiLSTM
-  **{fmt(bi_row.params)}**.
-- **Shapes:** with the default `merge_mode="concat"` the two directions are laid side by side,
-  so the width doubles: `{format_shape(uni_row.output_shapes)}` →
-  `{format_shape(bi_row.output_shapes)}`.
-- **So a stacked BiLSTM grows by more than 2×:** the layer above reads that doubled width.
-- **But:** a BiLSTM needs the whole sequence before it answers — it cannot predict the next
-  step of a stream.
-"""
-    )
-with right:
-    # Four steps are enough to see both chains; the Explorer draws any model.
-    small = ModelSpec(units=(8,), input=FeatureInput(seq_len=4, features=3))
-    figure = unrolled_figure(small, bidirectional=True)
-    figure.update_layout(title={"text": "A BiLSTM unrolled over 4 steps"}, height=380)
-    st.plotly_chart(figure, key="home_unrolled", config={"displayModeBar": False})
-
-st.subheader("Pages")
-for path, label, icon, description in existing_pages():
-    if path is None:
-        st.markdown(f"{icon} **{label}** — {description} *(coming soon)*")
-        continue
-    st.page_link(path, label=f"**{label}** — {description}", icon=icon)
+current = declare_pages()  # st.navigation (Home first) + the app's one st.set_page_config
+with routing():
+    current.run()

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the lab a
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from bilstm_lab.core.analysis import compare, fmt  # noqa: E402
+from bilstm_lab.core.analysis import compare  # noqa: E402
+from bilstm_lab.core.formatting import fmt  # noqa: E402
 from bilstm_lab.core.spec import DEFAULT_SPEC  # noqa: E402
 
 EXPLORER = ROOT / "pages" / "1_Architecture_Explorer.py"
@@ -63,30 +64,21 @@ def first_paint(starts: int) -> list[tuple[float, float]]:
     """(server healthy, Explorer painted) seconds after `streamlit run`, per fresh start."""
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.browser.conftest import (
-        ARTIFACTS,
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        free_port,
-        start_streamlit,
-        stop_process,
-    )
+    from labharness.browser import launch_options
+    from labharness.paths import ARTIFACTS
+    from labharness.server import streamlit_server
 
     total = fmt(compare(DEFAULT_SPEC).bi.total_params)
     results = []
     with sync_playwright() as playwright:
         # The browser is started first: its own start-up is not the app's cost.
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(**launch_options())
         for _ in range(starts):
-            port = free_port()
             started = time.perf_counter()
-            process = start_streamlit(port, ARTIFACTS / "bench-streamlit.log")
-            healthy = time.perf_counter() - started
-            try:
+            with streamlit_server(ARTIFACTS / "bench-streamlit.log") as server:
+                healthy = time.perf_counter() - started
                 page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{port}/Architecture_Explorer", timeout=120_000)
+                page.goto(f"{server.url}/Architecture_Explorer", timeout=120_000)
                 metric = page.locator('[data-testid="stMetric"]').filter(
                     has=page.get_by_text("BiLSTM total (Keras)", exact=True)
                 )
@@ -95,8 +87,6 @@ def first_paint(starts: int) -> list[tuple[float, float]]:
                 )
                 painted = time.perf_counter() - started
                 page.close()
-            finally:
-                stop_process(process)
             results.append((healthy, painted))
         browser.close()
     return results

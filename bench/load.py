@@ -3,7 +3,7 @@
 Usage: ``python bench/load.py [--sessions 1,10,20,40] [--changes 5]``
 
 Starts one ``streamlit run app.py`` server on a free localhost port, then for each N runs N
-simulated students at once (Streamlit's websocket protocol, see ``bench/ws_sessions.py``):
+simulated students at once (Streamlit's websocket protocol, see ``labharness/ws_client.py``):
 each opens the Explorer with its own configuration, checks it gets its own totals back, and
 changes the units control. Prints the median and 95th-percentile latency of a control change
 (from sending the new value to the server finishing the rerun with the right totals), the
@@ -14,15 +14,16 @@ peak resident memory.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ws_sessions import run_ws_sessions
-from tests.browser.conftest import ARTIFACTS, free_port, start_streamlit, stop_process
-from tests.browser.sessions import PeakMemory, percentile
+from labharness.memory import PeakMemory
+from labharness.paths import ARTIFACTS
+from labharness.server import streamlit_server
+from labharness.sessions import summarize
+from labharness.ws_client import run_ws_sessions
 
 
 def main() -> int:
@@ -32,29 +33,25 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=5, help="control changes per session")
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
-    port = free_port()
-    server = start_streamlit(port, ARTIFACTS / "bench-load-server.log")
     baseline = None
     print(
         f"{'sessions':>8} {'changes':>8} {'median s':>9} {'p95 s':>7} {'p95/base':>9} {'peak RSS MiB':>13}"
     )
-    try:
-        run_ws_sessions(port, 1, changes=2)  # warm-up: imports, first script compile
+    with streamlit_server(ARTIFACTS / "bench-load-server.log") as server:
+        run_ws_sessions(server.port, 1, changes=2)  # warm-up: imports, first script compile
         for sessions in levels:
             with PeakMemory(server.pid) as memory:
-                results = run_ws_sessions(port, sessions, changes=args.changes)
+                results = run_ws_sessions(server.port, sessions, changes=args.changes)
             errors = [r.error for r in results if r.error]
-            latencies = [lat for r in results for lat in r.latencies_s]
             if errors:
                 print(f"{sessions:>8}  {len(errors)} sessions failed, first: {errors[0]}")
                 continue
-            median, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+            stats = summarize(results)
+            median, p95 = stats["median_s"], stats["p95_s"]
             baseline = baseline or median
             print(
-                f"{sessions:>8} {len(latencies):>8} {median:>9.3f} {p95:>7.3f} {p95 / baseline:>8.1f}× {memory.peak_kib / 1024:>13.0f}"
+                f"{sessions:>8} {stats['changes']:>8.0f} {median:>9.3f} {p95:>7.3f} {p95 / baseline:>8.1f}× {memory.peak_kib / 1024:>13.0f}"
             )
-    finally:
-        stop_process(server)
     print("baseline: the median control change with 1 session, same server, same run")
     return 0
 

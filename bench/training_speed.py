@@ -33,15 +33,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
+from bilstm_lab.core.results import Progress
+from bilstm_lab.core.train_config import HELD_OUT, UNROLL_MIN_WORK, TrainConfig, model_spec
 from bilstm_lab.models.builder import build_model
-from bilstm_lab.training.loop import (
-    HELD_OUT,
-    UNROLL_MIN_WORK,
-    Progress,
-    TrainConfig,
-    model_spec,
-    train,
-)
+from bilstm_lab.training.loop import train
 
 CONFIG = TrainConfig()  # the page's defaults: look-ahead, T=16, k=3, vocab 8, 32 units, lr 0.02
 

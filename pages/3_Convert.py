@@ -5,5 +5,5 @@ from __future__ import annotations
 from bilstm_lab.ui import convert
 from bilstm_lab.ui.common import page_setup
 
-page_setup("Convert", ":material/swap_horiz:")
+page_setup()
 convert.render()

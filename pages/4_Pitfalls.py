@@ -5,5 +5,5 @@ from __future__ import annotations
 from bilstm_lab.ui import pitfalls
 from bilstm_lab.ui.common import page_setup
 
-page_setup("Pitfalls", ":material/warning:")
+page_setup()
 pitfalls.render()

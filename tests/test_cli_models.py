@@ -38,6 +38,10 @@ def test_convert_writes_a_model_that_reloads_and_predicts(model_file: Path, tmp_
     assert code == 0, err
     assert "lstm_1 → bi_lstm_1" in out and "gru_2 → bi_gru_2" in out
     assert "forward ← original, backward new" in out
+    # What it wrote, it first loaded back and ran.
+    assert (
+        f"loaded back with safe_mode=True, and predicted a batch of (2, {T}, {D}) → (2, 2)" in out
+    )
     converted = load_model_file(out_path)
     assert [type(layer).__name__ for layer in converted.layers[1:]] == ["Bidirectional"] * 2 + [
         "Dense"

@@ -1,27 +1,35 @@
 """The Convert page, run headless with `streamlit.testing.v1.AppTest`.
 
 A built-in example and an uploaded model convert, show the report and offer a download that
-loads back; every bad upload gives its one clear message and never an exception.
+loads back; every bad upload gives its one clear message and never an exception. The page's
+Keras work runs in real worker processes (`bilstm_lab.ui.pool.worker_pool`); this test process
+imports Keras only to build inputs and check results.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.core.analysis import fmt
+from bilstm_lab.core.formatting import fmt
 from bilstm_lab.models.convert import to_bidirectional
 from bilstm_lab.models.examples import build_example
+from bilstm_lab.models.introspect import model_info
 from bilstm_lab.models.model_io import load_model_bytes
+from bilstm_lab.render.model_graph import model_dot
 from bilstm_lab.ui.convert import SOURCE_UPLOAD, ConvertedModel
+from bilstm_lab.workers.pool import JobError, WorkerLost
+from bilstm_lab.workers.worker import dumps
 from tests.conftest import ROOT
 from tests.helpers_models import BAD_UPLOAD_MESSAGES, bad_upload, make_model, save_bytes
 
 PAGE = str(ROOT / "pages" / "3_Convert.py")
-TIMEOUT = 300  # seconds: TensorFlow loads in the page, and the machine is shared
+TIMEOUT = 300  # seconds: the first job waits for a worker to import TensorFlow; shared machine
 
 
 def _app(example: str = "gru-tagger") -> AppTest:
@@ -59,6 +67,10 @@ def test_example_converts_and_offers_a_download() -> None:
     reloaded = load_model_bytes(result.data, "download.keras")
     assert reloaded.count_params() == expected.params_after
     assert "predicted a batch of (2, 12, 6) → (2, 12, 3)" in at.success[0].value
+    assert at.success[0].icon == ":material/check_circle:"
+    # Only plain data in the session: the server-safe pickler refuses anything from Keras.
+    dumps(result)
+    dumps(at.session_state["convert_loaded"])
 
 
 def test_options_change_the_conversion() -> None:
@@ -103,10 +115,8 @@ def test_bad_uploads_give_their_message(kind: str) -> None:
 
 
 def test_diagram_draws_each_edge_once_for_a_reloaded_sequential() -> None:
-    from bilstm_lab.ui.convert import model_dot
-
     model = load_model_bytes(save_bytes(make_model("sequential", 2)))
-    dot = model_dot(model)
+    dot = model_dot(model_info(model))
     assert dot.count('"x" -> "lstm_1"') == 1
     assert dot.count('"lstm_1" -> "gru_2"') == 1
     assert dot.count('"gru_2" -> "head"') == 1
@@ -154,8 +164,65 @@ def test_uploaded_bidirectional_model_unwraps() -> None:
 
 
 def test_diagram_labels_break_lines_and_escape_quotes() -> None:
-    from bilstm_lab.ui.convert import model_dot
-
-    dot = model_dot(make_model("functional", 1))
+    dot = model_dot(model_info(make_model("functional", 1)))
     assert '[label="lstm_1\\nLSTM\\n128 params"' in dot
     assert "/n" not in dot
+
+
+def test_the_page_module_does_not_import_tensorflow() -> None:
+    code = (
+        "import bilstm_lab.ui.convert, sys; assert 'tensorflow' not in sys.modules; "
+        "assert 'keras' not in sys.modules, 'keras'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+class _FailingPool:
+    """Stands in for the worker pool: every job fails with ``error``; counts submissions."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error, self.submitted = error, 0
+
+    def submit(self, job: str, payload: object = None) -> _FailingPool:
+        self.submitted += 1
+        return self
+
+    def wait(self, timeout: float | None = None) -> object:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            WorkerLost("job 7 (example_model): worker process 1 ended while running it"),
+            "Loading the model was interrupted (its worker process stopped)",
+        ),
+        (JobError("MemoryError", ""), "the model could not be processed: MemoryError"),
+    ],
+    ids=["worker-lost", "unreadable-error"],
+)
+def test_a_failed_job_is_one_message_and_the_page_recovers(
+    monkeypatch: pytest.MonkeyPatch, error: BaseException, message: str
+) -> None:
+    from bilstm_lab.ui import convert
+
+    pool = _FailingPool(error)
+    monkeypatch.setattr(convert, "worker_pool", lambda: pool)
+    at = _app().run()
+    assert not at.exception
+    assert len(at.error) == 1 and message in at.error[0].value, at.error[0].value
+    assert "Traceback" not in at.error[0].value
+    assert "convert_loaded" not in at.session_state and not at.get("download_button")
+    at.run()  # a rerun shows the message again without sending the same job again
+    assert pool.submitted == 1 and message in at.error[0].value
+    monkeypatch.undo()  # the real pool again
+    if isinstance(error, WorkerLost):
+        at.button(key="convert_retry").click().run()
+    else:  # choosing another source is a fresh start
+        at.selectbox(key="convert_example").set_value("seed000-ex3").run()
+    assert not at.exception and not at.error
+    assert "loaded back with safe_mode=True" in at.success[0].value

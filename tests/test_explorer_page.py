@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.core.analysis import Comparison, compare, fmt, format_shape
+from bilstm_lab.core.analysis import Comparison, compare
+from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.presets import PRESETS
 from bilstm_lab.core.spec import (
     DEFAULT_SPEC,

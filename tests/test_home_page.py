@@ -1,4 +1,4 @@
-"""The home page (`app.py`): the one-minute explanation, its numbers, and links to real pages."""
+"""The home page (`bilstm_lab.ui.home`, at ``/``): the one-minute explanation, its numbers, links."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.core.analysis import compare, fmt, format_shape
+from bilstm_lab.core.analysis import compare
+from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.spec import DEFAULT_SPEC
-from bilstm_lab.ui.common import PAGES, existing_pages
+from bilstm_lab.ui.common import PAGES
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -34,22 +35,16 @@ def test_home_explains_with_the_engines_numbers() -> None:
     assert bi_row.params == 2 * uni_row.params  # the "exactly 2×" the text claims
 
 
-def test_home_links_exactly_the_pages_that_exist() -> None:
+def test_home_links_every_page_by_its_url() -> None:
     at = _app()
-    links = [link.label for link in at.get("page_link")]
-    found = existing_pages()
-    built = [label for path, label, _, _ in found if path is not None]
-    assert len(found) == len(PAGES)
-    assert len(links) == len(built)
-    for label, link in zip(built, links, strict=True):
-        assert label in link
-    text = " ".join(m.value for m in at.markdown)
-    for path, label, _, _ in found:
-        if path is None:
-            assert f"**{label}**" in text and "coming soon" in text
-        else:
-            assert (ROOT / path).is_file()
-    assert "Architecture Explorer" in built
+    assert not at.exception, [e.value for e in at.exception]
+    links = at.get("page_link")
+    assert len(links) == len(PAGES)
+    for info, link in zip(PAGES, links, strict=True):
+        assert info.title in link.value and info.description in link.value
+        assert link.proto.page == info.url_path  # the href: the URL app.py registered
+        assert link.proto.icon == info.icon  # inherited from the st.Page
+        assert info.script is not None and (ROOT / info.script).is_file()
 
 
 def test_home_does_not_import_tensorflow() -> None:

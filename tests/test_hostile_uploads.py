@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bilstm_lab.core.errors import UploadError as ModelFileError
 from bilstm_lab.models.model_io import (
     MAX_UPLOAD_BYTES,
-    ModelFileError,
     load_model_bytes,
     model_to_bytes,
 )

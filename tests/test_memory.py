@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import gc
 import time
-import weakref
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core.spec import Cell, MergeMode
-from tests.conftest import ROOT, rss_kib
+from labharness.memory import rss_kib
+from tests.conftest import ROOT
 
 EXPLORER = str(ROOT / "pages" / "1_Architecture_Explorer.py")
 WARMUP_RERUNS = 40
@@ -78,6 +78,7 @@ def test_explorer_memory_stops_growing() -> None:
 
 
 TRAINING_LAB = str(ROOT / "pages" / "2_Training_Lab.py")
+LIVE_MODELS_JOB = "tests.workers.jobs_for_tests:live_keras_models"
 
 
 def _train_tiny(at: AppTest, seed: int) -> None:
@@ -101,27 +102,26 @@ def _train_tiny(at: AppTest, seed: int) -> None:
 
 
 @pytest.mark.slow
-def test_training_models_are_freed_with_their_run_and_their_session() -> None:
+def test_training_models_never_reach_the_server_and_are_freed_in_the_worker() -> None:
+    from bilstm_lab.ui.pool import worker_pool
     from bilstm_lab.ui.training import RESULT_KEY
 
     at = AppTest.from_file(TRAINING_LAB, default_timeout=120)
     at.run()
     _train_tiny(at, seed=1)
     first = at.session_state[RESULT_KEY]
-    first_models = [weakref.ref(first.uni_model), weakref.ref(first.bi_model)]
-    del first
-    _train_tiny(at, seed=2)  # the new result replaces the old one in the session
-    gc.collect()
-    assert [ref() for ref in first_models] == [None, None], (
-        "a replaced run's models are still alive"
-    )
+    # The session holds numbers only: the models were built, trained and dropped in a worker.
+    assert first.uni_model is None and first.bi_model is None
+    _train_tiny(at, seed=2)
     second = at.session_state[RESULT_KEY]
-    second_models = [weakref.ref(second.uni_model), weakref.ref(second.bi_model)]
-    del second, at  # the session ends
-    gc.collect()
-    assert [ref() for ref in second_models] == [None, None], (
-        "an ended session's models are still alive"
-    )
+    assert second.uni_model is None and second.bi_model is None
+    # And no worker keeps a model after its job: ask every worker at once (each job holds its
+    # worker for a moment, so the pool's jobs land on different workers).
+    pool = worker_pool()
+    jobs = [pool.submit(LIVE_MODELS_JOB, 1.0) for _ in range(pool.size)]
+    counts = [job.wait(120) for job in jobs]
+    assert len({job.worker_pid for job in jobs}) == pool.size
+    assert counts == [0] * pool.size, "a finished job's Keras models are still alive in a worker"
 
 
 @pytest.mark.slow

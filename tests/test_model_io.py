@@ -9,16 +9,18 @@ import zipfile
 
 import pytest
 
-from bilstm_lab.models import model_io
-from bilstm_lab.models.model_io import (
+from bilstm_lab.core.errors import (
     CorruptModelFile,
     EmptyModelFile,
-    ModelFileError,
     ModelFileTooLarge,
     NoRecurrentLayer,
     NotAKerasFile,
     UnsafeModelFile,
-    inspect_rows,
+)
+from bilstm_lab.core.errors import UploadError as ModelFileError
+from bilstm_lab.models import model_io
+from bilstm_lab.models.introspect import inspect_rows
+from bilstm_lab.models.model_io import (
     load_model_bytes,
     load_model_file,
     model_to_bytes,

@@ -1,16 +1,38 @@
-"""Every claim a Pitfalls card makes, asserted on the numbers bilstm_lab.models.demos computes."""
+"""Every claim a Pitfalls card makes, asserted on the numbers bilstm_lab.models.demos computes.
+
+The demonstrations also run as a worker job (`demo_job`): called here directly, in-process, as
+a worker calls it, and their results checked to be plain data the server can unpickle.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import inspect
+import re
+import subprocess
+import sys
+from typing import Any
 
 import pytest
 
 from bilstm_lab.core.analysis import torch_recurrent_params
+from bilstm_lab.core.pitfall_results import DEMO_NAMES, DemoStopped, LeakageDemo
 from bilstm_lab.core.spec import Cell
 from bilstm_lab.models import demos as pitfalls
+from bilstm_lab.workers import worker
+from bilstm_lab.workers.jobs import JOBS
+from tests.conftest import ROOT
 
 TINY = 1e-5  # "equal" up to float32 round-off
+
+
+def _never_stop() -> bool:
+    return False
+
+
+def _job(name: str, **kwargs: Any) -> Any:
+    """Run a demonstration exactly as a worker does (no progress, never stopped)."""
+    return pitfalls.demo_job((name, kwargs), lambda _: None, _never_stop)
 
 
 def test_last_step_backward_half_has_seen_one_token() -> None:
@@ -112,11 +134,14 @@ def test_stacked_second_layer_more_than_doubles() -> None:
 
 
 @pytest.fixture(scope="module")
-def leakage() -> pitfalls.LeakageDemo:
-    return pitfalls.leakage_demo(seed=0)
+def leakage() -> LeakageDemo:
+    # Through the worker job, with the page's payload: the assertions hold for what it shows.
+    result = _job("leakage", seed=0)
+    assert isinstance(result, LeakageDemo)
+    return result
 
 
-def test_future_leakage_looks_perfect_and_cannot_generate(leakage: pitfalls.LeakageDemo) -> None:
+def test_future_leakage_looks_perfect_and_cannot_generate(leakage: LeakageDemo) -> None:
     chance = leakage.chance
     # Teacher-forced: perfect wherever the next token is inside the input...
     assert min(leakage.per_step_bi[:-1]) > 0.95
@@ -128,3 +153,69 @@ def test_future_leakage_looks_perfect_and_cannot_generate(leakage: pitfalls.Leak
     assert leakage.generation_bi < chance + 0.12
     assert leakage.teacher_forced_bi - leakage.generation_bi > 0.5
     assert len(leakage.sample_generated) == len(leakage.sample_truth)
+
+
+# --- the worker job ---------------------------------------------------------------------------
+
+
+def test_the_job_is_registered_and_knows_every_card() -> None:
+    assert JOBS["pitfall"] == "bilstm_lab.models.demos:demo_job"
+    assert worker.resolve(JOBS["pitfall"]) is pitfalls.demo_job
+    assert tuple(pitfalls.DEMOS) == DEMO_NAMES
+
+
+@pytest.mark.parametrize("name", [n for n in DEMO_NAMES if n != "leakage"])
+def test_job_results_equal_the_direct_call_and_are_plain_data(name: str) -> None:
+    result = _job(name)
+    assert result == pitfalls.DEMOS[name]()  # seeded: the same numbers every time
+    # What the worker sends: its pickler refuses any Keras/TensorFlow/torch object.
+    assert worker.loads(worker.dumps(result)) == result
+
+
+def test_job_payload_forms() -> None:
+    by_pairs = pitfalls.demo_job(("stacking", (("units", 3),)), lambda _: None, _never_stop)
+    assert by_pairs.right_output_shape == (None, 6)
+    assert pitfalls.demo_job("stacking", lambda _: None, _never_stop).right_output_shape == (
+        None,
+        8,
+    )
+    with pytest.raises(ValueError, match="received 'nope'"):
+        pitfalls.demo_job(("nope", {}), lambda _: None, _never_stop)
+
+
+def test_job_stops_when_asked() -> None:
+    with pytest.raises(DemoStopped):
+        pitfalls.demo_job(("padding", {}), lambda _: None, lambda: True)
+    calls = 0
+
+    def stop_after_a_few_batches() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 3
+
+    with pytest.raises(DemoStopped):
+        pitfalls.demo_job(("leakage", {}), lambda _: None, stop_after_a_few_batches)
+    assert calls < 10  # it stopped at once, not after training both models
+
+
+def test_leakage_result_crosses_to_the_server(leakage: LeakageDemo) -> None:
+    assert worker.loads(worker.dumps(leakage)) == leakage
+
+
+def test_results_unpickle_without_tensorflow(tmp_path: Any) -> None:
+    blob = tmp_path / "results.pickle"
+    blob.write_bytes(worker.dumps([_job("last_step"), _job("outputs"), _job("params")]))
+    code = (
+        "import sys; from bilstm_lab.workers.worker import loads; "
+        f"results = loads(open({str(blob)!r}, 'rb').read()); "
+        "assert results[0].torch.slip_shape == (2, 8), results; "
+        "heavy = sorted(m for m in ('tensorflow', 'keras', 'torch') if m in sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_demos_build_keras_layers_only_through_the_builder() -> None:
+    source = inspect.getsource(pitfalls)
+    direct = re.findall(r"keras\.(?:layers|initializers)\.\w+\(|keras\.(?:Input|Model)\(", source)
+    assert not direct, direct

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bilstm_lab.core.analysis import analyze, compare, fmt
+from bilstm_lab.core.analysis import analyze, compare
+from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, get_preset
 from bilstm_lab.core.spec import SpecError
 from tests.conftest import ROOT

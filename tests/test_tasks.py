@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.errors import TaskError
 from bilstm_lab.core.tasks import TASKS, TaskParams, get_task
 
 PARAMS = TaskParams(seq_len=12, k=3, vocab=6)
@@ -184,7 +184,7 @@ def test_first_token_has_no_per_step_ceiling() -> None:
 )
 def test_bad_params_name_the_field(changes: dict[str, object], field: str, received: str) -> None:
     values: dict[str, object] = {"seq_len": 12, "k": 3, "vocab": 6, **changes}
-    with pytest.raises(SpecError) as info:
+    with pytest.raises(TaskError) as info:
         TaskParams(**values)  # type: ignore[arg-type]
     assert info.value.field == field
     assert str(info.value).startswith(field)
@@ -192,7 +192,7 @@ def test_bad_params_name_the_field(changes: dict[str, object], field: str, recei
 
 
 def test_unknown_task_and_bad_sample_count() -> None:
-    with pytest.raises(SpecError, match=r"received 'nope'$"):
+    with pytest.raises(TaskError, match=r"received 'nope'$"):
         get_task("nope")
-    with pytest.raises(SpecError, match="samples"):
+    with pytest.raises(TaskError, match="samples"):
         get_task("look_ahead").generate(PARAMS, 10**7, 0)

@@ -12,18 +12,13 @@ import numpy as np
 import pytest
 
 from bilstm_lab.core.analysis import layer_name
-from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.errors import TaskError
+from bilstm_lab.core.explain import verdict
+from bilstm_lab.core.results import TrainResult
 from bilstm_lab.core.tasks import TaskParams, get_task
-from bilstm_lab.training.loop import (
-    HELD_OUT,
-    StopReason,
-    TrainConfig,
-    TrainResult,
-    delay_targets,
-    model_spec,
-    train,
-    verdict,
-)
+from bilstm_lab.core.train_config import HELD_OUT, StopReason, TrainConfig, model_spec
+from bilstm_lab.training.loop import train
+from bilstm_lab.training.scoring import delay_targets
 
 SMALL = TaskParams(seq_len=10, k=3, vocab=5)
 
@@ -213,7 +208,7 @@ def test_sequence_level_task_trains_and_has_no_step_chart() -> None:
 def test_caps_are_enforced_with_a_named_field(
     changes: dict[str, object], field: str, value: str
 ) -> None:
-    with pytest.raises(SpecError) as info:
+    with pytest.raises(TaskError) as info:
         _config(**changes)
     assert info.value.field == field
     assert str(info.value).startswith(field)

@@ -1,7 +1,7 @@
 """The Training Lab page under `streamlit.testing.v1.AppTest`: Train, live progress, Stop, results.
 
-Training runs on a background thread, so the tests poll the page (``at.run()``) the way the
-browser's fragment does, until the job has ended.
+Training runs as a job in a worker process, so the tests poll the page (``at.run()``) the way
+the browser's fragment does, until the job has ended.
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bilstm_lab.core.train_config import model_spec
+from bilstm_lab.models.builder import build_model
+from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.ui.training import JOB_KEY, RESULT_KEY, RUNS_KEY
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "2_Training_Lab.py")
-TIMEOUT = 120  # the first run imports TensorFlow
+TIMEOUT = 120  # the first run starts the worker pool
+BLOCKING_JOB = "tests.workers.jobs_for_tests:sleep_forever_until_stopped"
 
 
 def _tiny(at: AppTest, epochs: int = 3, samples: int = 500) -> None:
@@ -85,8 +89,12 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
     assert metrics["BiLSTM held-out accuracy"] == f"{result.acc_bi:.1%}"
     assert metrics["LSTM held-out accuracy"] == f"{result.acc_uni:.1%}"
     assert metrics["Chance level"] == "25.0%"
-    assert metrics["BiLSTM parameters"] == f"{result.bi_model.count_params():,}"
-    assert metrics["LSTM parameters"] == f"{result.uni_model.count_params():,}"
+    # The models stay in the worker: the counts shown are checked against real Keras here.
+    assert result.uni_model is None and result.bi_model is None
+    bi_model = build_model(model_spec(result.config), bidirectional=True, seed=0)
+    uni_model = build_model(model_spec(result.config, result.units_uni), bidirectional=False)
+    assert metrics["BiLSTM parameters"] == f"{bi_model.count_params():,}"
+    assert metrics["LSTM parameters"] == f"{uni_model.count_params():,}"
     # The per-step chart plots exactly the result's per-step accuracies and the ceiling.
     charts = _charts(app)
     assert {"steps", "hidden"} <= set(charts)
@@ -145,25 +153,30 @@ def test_bad_input_shows_a_message_not_a_traceback(app: AppTest) -> None:
 
 
 def test_queued_session_sees_its_position_then_trains(app: AppTest) -> None:
-    from bilstm_lab.slots import SLOTS
-
+    pool = worker_pool()
     _tiny(app, epochs=1, samples=200)
-    others = [-1001 - i for i in range(SLOTS.capacity)]  # other sessions' trainings
-    for ticket in others:
-        assert SLOTS.acquire(ticket, timeout=5)
+    # Other sessions' jobs hold every worker.
+    others = [pool.submit(BLOCKING_JOB) for _ in range(pool.size)]
     try:
+        deadline = time.monotonic() + 120
+        while any(job.progress is None for job in others):
+            assert time.monotonic() < deadline, "the blocking jobs never started"
+            time.sleep(0.1)
         app.button(key="tl_train").click().run()
         time.sleep(0.5)
         app.run()
         _no_exception(app)
         assert any("number 1 in the queue" in info.value for info in app.info)
     finally:
-        for ticket in others:
-            SLOTS.release(ticket)
+        for job in others:
+            job.stop()
     _poll_until_done(app)
     _no_exception(app)
     assert app.session_state[RESULT_KEY].epochs_done == 1
-    assert SLOTS.running == 0
+    deadline = time.monotonic() + 30
+    while pool.running:  # the worker is handed back as soon as the job ends
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
 def test_delay_trade_off_chart_plots_the_session_runs(app: AppTest) -> None:
@@ -182,17 +195,3 @@ def test_delay_trade_off_chart_plots_the_session_runs(app: AppTest) -> None:
     lstm = next(t for t in delay_chart["data"] if t["name"].startswith("LSTM"))
     assert list(lstm["x"]) == [0, 2]
     assert list(lstm["y"]) == [run["LSTM acc"] for run in runs]
-
-
-def test_page_stops_streamlit_clearing_the_keras_session(
-    app: AppTest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Streamlit calls keras.backend.clear_session() after every script run; in a shared
-    # server that stalls other sessions' background trainings. The page switches it off.
-    import keras
-    from streamlit.runtime.scriptrunner import script_runner
-
-    calls: list[bool] = []
-    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(True))
-    script_runner._clean_problem_modules()
-    assert calls == []

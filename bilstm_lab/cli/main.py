@@ -7,15 +7,16 @@ TensorFlow is imported only when ``--verify`` asks for real Keras.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from bilstm_lab.core.analysis import Comparison, LayerRow, compare, describe, fmt, format_shape
+from bilstm_lab.cli import models as model_commands
+from bilstm_lab.cli.quiet import native_stderr_silenced
+from bilstm_lab.core.analysis import Comparison, LayerRow, compare, describe
+from bilstm_lab.core.formatting import fmt, format_shape
+from bilstm_lab.core.formatting import text_table as _table
 from bilstm_lab.core.presets import PRESETS, get_preset
 from bilstm_lab.core.spec import (
     ACTIVATIONS,
@@ -139,18 +140,6 @@ def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     return spec_from_fields(fields, default=base)
 
 
-def _table(rows: list[list[str]], right_aligned: set[int]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.rjust(w) if i in right_aligned else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return lines
-
-
 def render_comparison(comparison: Comparison) -> str:
     """The two variants side by side as a plain-text table, with formulas, totals and ratios."""
     uni, bi = comparison.uni, comparison.bi
@@ -224,7 +213,7 @@ def run_summary(args: argparse.Namespace) -> int:
     from bilstm_lab.models.verify import verify_spec
 
     print("Building the real models to verify…", file=sys.stderr, flush=True)
-    with _native_stderr_silenced():
+    with native_stderr_silenced():
         verification = verify_spec(spec)
     out = sys.stderr if args.json else sys.stdout
     mark = "✓" if verification.ok else "✗"
@@ -234,25 +223,6 @@ def run_summary(args: argparse.Namespace) -> int:
     return 0 if verification.ok else EXIT_MISMATCH
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what TensorFlow's C++ runtime writes straight to file descriptor 2 at start-up.
-
-    Its absl/oneDNN/CUDA notices bypass Python's logging (and TF_CPP_MIN_LOG_LEVEL), and in a
-    terminal they bury the one line the user asked for. Only the CLI does this: the server
-    never redirects a process-wide file descriptor.
-    """
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def run_presets(args: argparse.Namespace) -> int:
     """``presets``: list every preset with its source."""
     rows = [["key", "title", "source"]] + [[p.key, p.title, p.source] for p in PRESETS]
@@ -260,17 +230,12 @@ def run_presets(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Sub-command registrars; other modules add theirs here (e.g. convert / inspect).
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_summary, _add_presets]
-
-
-def _register_optional_subcommands() -> None:
-    try:
-        cli_models = importlib.import_module("bilstm_lab.cli.models")
-    except ModuleNotFoundError:  # the convert/inspect commands live in their own module
-        return
-    if cli_models.register not in SUBCOMMANDS:
-        SUBCOMMANDS.append(cli_models.register)
+#: Sub-command registrars: each adds its parser (and handler) to the CLI.
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_summary,
+    _add_presets,
+    model_commands.register,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,7 +244,6 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    _register_optional_subcommands()
     for register in SUBCOMMANDS:
         register(subparsers)
     return parser

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
+from bilstm_lab.cli.quiet import native_stderr_silenced
 from bilstm_lab.core.spec import MergeMode
 
 
@@ -65,13 +66,11 @@ def _layer_names(text: str | None) -> list[str] | None:
 
 def _native_quiet() -> contextlib.AbstractContextManager[None]:
     # TensorFlow's C++ start-up notices go straight to fd 2 and would bury the one error line.
-    from bilstm_lab.cli.main import _native_stderr_silenced
-
-    return _native_stderr_silenced()
+    return native_stderr_silenced()
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    """``convert``: load, convert, save, reload to check, and print the report.
+    """``convert``: load, convert, save, reload and predict to check, write, print the report.
 
     Raises:
         ValueError: (subclasses) for a bad file, bad layer names or an impossible conversion.
@@ -87,16 +86,25 @@ def run_convert(args: argparse.Namespace) -> int:
         raise ModelCommandError(f"OUT's folder does not exist, received {args.output!r}")
     layers = _layer_names(args.layers)
     with _native_quiet():
-        from bilstm_lab.models.convert import to_bidirectional
-        from bilstm_lab.models.model_io import load_model_file, model_to_bytes
+        from bilstm_lab.core import explain
+        from bilstm_lab.core.conversion import Direction
+        from bilstm_lab.models.convert import convert_and_check
+        from bilstm_lab.models.model_io import load_model_file
 
         model = load_model_file(args.input)
-        conversion = to_bidirectional(
-            model, layers, merge_mode=args.merge_mode, warm_start=args.warm_start, seed=args.seed
+        # The file written is exactly the one that was loaded back and run.
+        checked = convert_and_check(
+            model,
+            Direction.WRAP,
+            layers,
+            merge_mode=args.merge_mode,
+            warm_start=args.warm_start,
+            seed=args.seed,
         )
-        data = model_to_bytes(conversion.model)
+    data, check = checked.data, checked.check
     output.write_bytes(data)
-    print(conversion.report.to_text())
+    print(checked.conversion.report.to_text())
+    print(explain.conversion_check(check.size_bytes, check.batch_shapes, check.output_shapes))
     print(f"Saved {output} ({len(data):,} bytes).")
     return 0
 
@@ -108,8 +116,9 @@ def run_inspect(args: argparse.Namespace) -> int:
         ValueError: (subclasses) for a bad file.
     """
     with _native_quiet():
-        from bilstm_lab.models.model_io import inspect_text, load_model_file
+        from bilstm_lab.models.introspect import model_info
+        from bilstm_lab.models.model_io import load_model_file
 
-        model = load_model_file(args.input)
-    print(inspect_text(model))
+        info = model_info(load_model_file(args.input))
+    print(info.to_text())
     return 0

@@ -8,10 +8,10 @@ No TensorFlow import here: the Explorer paints from this before TensorFlow is lo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec, TokenInput
 
 Shape = tuple[int | None, ...]
@@ -108,11 +108,6 @@ class VariantAnalysis:
         }
 
 
-def fmt(number: int) -> str:
-    """Thousands separators: ``98816`` -> ``98,816``."""
-    return f"{number:,}"
-
-
 def recurrent_params(cell: Cell, units: int, input_width: int) -> int:
     """Keras parameters of one direction of a recurrent layer.
 
@@ -129,15 +124,6 @@ def torch_recurrent_params(cell: Cell, units: int, input_width: int) -> int:
 
 def _keras_bias_vectors(cell: Cell) -> int:
     return 2 if cell is Cell.GRU else 1
-
-
-def format_shape(shapes: Sequence[Shape]) -> str:
-    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
-    texts = [
-        "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"
-        for shape in shapes
-    ]
-    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
 
 
 def describe(spec: ModelSpec) -> str:

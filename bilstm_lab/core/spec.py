@@ -14,17 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from typing import Any
 
-
-class SpecError(ValueError):
-    """A spec field (or a combination of fields) that cannot describe a working model.
-
-    Attributes:
-        field: the name of the offending field, as the user knows it (e.g. ``"units"``).
-    """
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+from bilstm_lab.core.errors import SpecError, check_number
 
 
 class Cell(StrEnum):
@@ -107,13 +97,7 @@ def check_range(field_name: str, value: Any, limit_name: str | None = None) -> i
         SpecError: when the value is not an int or lies outside the bounds.
     """
     low, high = LIMITS[limit_name or field_name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(field_name, f"{field_name} must be a whole number, received {value!r}")
-    if not low <= value <= high:
-        raise SpecError(
-            field_name, f"{field_name} must be between {low} and {high}, received {value}"
-        )
-    return value
+    return check_number(field_name, value, low, high, error=SpecError)
 
 
 @dataclass(frozen=True)

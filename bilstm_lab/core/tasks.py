@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core.errors import TaskError, check_number
 
 #: Inclusive bounds of the task knobs, enforced here because URLs and code bypass widgets.
 TASK_LIMITS: dict[str, tuple[int, int]] = {
     "seq_len": (4, 64),
     "k": (1, 32),
     "vocab": (2, 50),
-    "samples": (16, 20_000),
+    # A guard on one generator call; the training knob (`TRAIN_LIMITS`) sets its own minimum.
+    "samples": (1, 20_000),
 }
 
 
@@ -44,18 +45,14 @@ class TaskParams:
         for name in ("seq_len", "k", "vocab"):
             _check(name, getattr(self, name))
         if self.k >= self.seq_len:
-            raise SpecError(
+            raise TaskError(
                 "k", f"k must be smaller than seq_len ({self.seq_len}), received {self.k}"
             )
 
 
 def _check(name: str, value: object) -> int:
     low, high = TASK_LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise SpecError(name, f"{name} must be a whole number, received {value!r}")
-    if not low <= int(value) <= high:
-        raise SpecError(name, f"{name} must be between {low} and {high}, received {value}")
-    return int(value)
+    return int(check_number(name, value, low, high, error=TaskError))
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,7 @@ class Task:
             The batch.
 
         Raises:
-            SpecError: when ``n`` is out of bounds.
+            TaskError: when ``n`` is out of bounds.
         """
         _check("samples", n)
         return self._generate(params, n, np.random.default_rng(seed))
@@ -449,11 +446,11 @@ def get_task(key: str) -> Task:
     """The task called ``key``.
 
     Raises:
-        SpecError: for an unknown key.
+        TaskError: for an unknown key.
     """
     try:
         return TASKS[key]
     except KeyError:
-        raise SpecError(
+        raise TaskError(
             "task", f"task must be one of {', '.join(TASKS)}, received {key!r}"
         ) from None

@@ -17,19 +17,167 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ star
 import keras
 
 from bilstm_lab.core.analysis import input_name, layer_name
-from bilstm_lab.core.spec import ModelSpec, TokenInput
+from bilstm_lab.core.spec import Cell, ModelSpec, TokenInput
 
-_CELL_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
+#: The Keras layer class of each cell: the lab's only cell -> class map.
+_CELL_CLASSES: dict[Cell, type[keras.layers.Layer]] = {
+    Cell.LSTM: keras.layers.LSTM,
+    Cell.GRU: keras.layers.GRU,
+    Cell.RNN: keras.layers.SimpleRNN,
+}
 
 
-def _initializers(seed: int | None, offset: int) -> dict[str, Any]:
-    """Seeded copies of Keras's default initializers (empty when unseeded)."""
+def cell_class(cell: Cell | str) -> type[keras.layers.Layer]:
+    """The Keras class of a cell (``"lstm"`` or `Cell.LSTM` -> ``keras.layers.LSTM``).
+
+    Raises:
+        ValueError: ``cell`` is not a known cell.
+    """
+    return _CELL_CLASSES[Cell(cell)]
+
+
+def seeded_initializers(seed: int | None, bias_range: float | None = None) -> dict[str, Any]:
+    """Explicitly seeded initializers for a recurrent cell (empty when ``seed`` is None).
+
+    Args:
+        seed: seeds the kernel; the recurrent kernel gets ``seed + 1``, the bias ``seed + 2``.
+        bias_range: also draw the bias uniformly from ``[-bias_range, bias_range]`` (a zero
+            bias hides some effects in tiny demonstrations); ``None`` keeps Keras's zeros.
+
+    Returns:
+        Keyword arguments for the cell's constructor: Keras's default kernel initializers
+        (Glorot uniform, orthogonal), seeded.
+    """
     if seed is None:
         return {}
-    return {
-        "kernel_initializer": keras.initializers.GlorotUniform(seed=seed + offset),
-        "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + offset + 1),
+    initializers: dict[str, Any] = {
+        "kernel_initializer": keras.initializers.GlorotUniform(seed=seed),
+        "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 1),
     }
+    if bias_range is not None:
+        initializers["bias_initializer"] = keras.initializers.RandomUniform(
+            -bias_range, bias_range, seed=seed + 2
+        )
+    return initializers
+
+
+def seeded_cell(
+    cell: Cell | str,
+    units: int,
+    name: str,
+    seed: int | None = None,
+    *,
+    bias_range: float | None = None,
+    **options: Any,
+) -> keras.layers.Layer:
+    """One named recurrent layer, its initializers seeded explicitly (see `seeded_initializers`).
+
+    Args:
+        cell: which cell.
+        units: hidden units.
+        name: the layer's name (never Keras's global counter).
+        seed: seeds the weights; ``None`` leaves Keras's defaults.
+        bias_range: see `seeded_initializers`.
+        **options: other constructor arguments (``return_sequences``, ``go_backwards``, ...).
+    """
+    return cell_class(cell)(units, name=name, **options, **seeded_initializers(seed, bias_range))
+
+
+def seeded_bidirectional(
+    cell: Cell | str,
+    units: int,
+    name: str,
+    seed: int | None = None,
+    *,
+    backward_seed: int | None = None,
+    merge_mode: str | None = "concat",
+    wrapper_name: str | None = None,
+    bias_range: float | None = None,
+    **options: Any,
+) -> keras.layers.Bidirectional:
+    """``Bidirectional(cell(units, **options))`` with both directions named and seeded apart.
+
+    Args:
+        cell: which cell.
+        units: units per direction.
+        name: the forward layer's name; the backward one is ``backward_<name>``.
+        seed: seeds the forward direction; ``None`` leaves Keras's defaults.
+        backward_seed: seeds the backward direction; by default ``seed + 100``, so the two
+            directions do not start as copies of each other.
+        merge_mode: Keras's ``merge_mode`` (``None`` returns both directions).
+        wrapper_name: the wrapper's name; ``bi_<name>`` by default.
+        bias_range: see `seeded_initializers`.
+        **options: constructor arguments for both directions (``return_sequences``, ...).
+    """
+    if backward_seed is None and seed is not None:
+        backward_seed = seed + 100
+    forward = seeded_cell(cell, units, name, seed, bias_range=bias_range, **options)
+    backward = seeded_cell(
+        cell,
+        units,
+        f"backward_{name}",
+        backward_seed,
+        bias_range=bias_range,
+        go_backwards=True,
+        **options,
+    )
+    return keras.layers.Bidirectional(
+        forward,
+        backward_layer=backward,
+        merge_mode=merge_mode,
+        name=wrapper_name or f"bi_{name}",
+    )
+
+
+def seeded_embedding(
+    vocab: int,
+    dim: int,
+    name: str = "embedding",
+    seed: int | None = None,
+    *,
+    init_range: float = 0.05,
+    mask_zero: bool = False,
+) -> keras.layers.Embedding:
+    """A named ``Embedding``, its table drawn from ``U(-init_range, init_range)`` with ``seed``.
+
+    With ``seed=None`` the initializer is Keras's default (``U(-0.05, 0.05)``, unseeded).
+    """
+    options: dict[str, Any] = {"mask_zero": True} if mask_zero else {}
+    if seed is not None:
+        options["embeddings_initializer"] = keras.initializers.RandomUniform(
+            -init_range, init_range, seed=seed
+        )
+    return keras.layers.Embedding(vocab, dim, name=name, **options)
+
+
+def seeded_dense(
+    units: int, name: str = "dense", seed: int | None = None, activation: str | None = None
+) -> keras.layers.Dense:
+    """A named ``Dense``, its kernel seeded (Glorot uniform) unless ``seed`` is None."""
+    options: dict[str, Any] = (
+        {} if seed is None else {"kernel_initializer": keras.initializers.GlorotUniform(seed=seed)}
+    )
+    return keras.layers.Dense(units, activation=activation, name=name, **options)
+
+
+def chain_model(
+    input_shape: tuple[int | None, ...],
+    layers: list[keras.layers.Layer],
+    *,
+    name: str,
+    input_name: str = "x",
+    dtype: str = "float32",
+) -> keras.Model:
+    """A functional model that applies ``layers`` one after the other to one named input.
+
+    Raises:
+        ValueError: a layer refuses its input (Keras's own message, e.g. a missing time axis).
+    """
+    inputs = keras.Input(input_shape, dtype=dtype, name=input_name)
+    x: Any = inputs
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x, name=name)
 
 
 def recurrent_layer(
@@ -52,7 +200,6 @@ def recurrent_layer(
     Returns:
         The (possibly wrapped) layer, named after the spec.
     """
-    cell_class = _CELL_CLASSES[spec.cell.value]
     is_last = index == spec.depth - 1
     options = {
         "units": spec.units[index],
@@ -60,18 +207,21 @@ def recurrent_layer(
         "return_state": spec.return_state and is_last,
         **overrides,
     }
+    units = options.pop("units")
     name = layer_name(spec, index, bidirectional=False)
-    forward = cell_class(name=name, **options, **_initializers(seed, 10 * index))
+    # Each layer's directions get their own seeds: 10·index apart, the backward one +5.
+    layer_seed = None if seed is None else seed + 10 * index
     if not bidirectional:
-        return forward
-    backward = cell_class(
-        name=f"backward_{name}", go_backwards=True, **options, **_initializers(seed, 10 * index + 5)
-    )
-    return keras.layers.Bidirectional(
-        forward,
-        backward_layer=backward,
+        return seeded_cell(spec.cell, units, name, layer_seed, **options)
+    return seeded_bidirectional(
+        spec.cell,
+        units,
+        name,
+        layer_seed,
+        backward_seed=None if layer_seed is None else layer_seed + 5,
         merge_mode=spec.merge_mode.keras_value,
-        name=layer_name(spec, index, bidirectional=True),
+        wrapper_name=layer_name(spec, index, bidirectional=True),
+        **options,
     )
 
 
@@ -107,17 +257,11 @@ def build_model(
     )
     x: Any = inputs
     if isinstance(spec.input, TokenInput):
-        embeddings_init = (
-            {}
-            if seed is None
-            else {
-                "embeddings_initializer": keras.initializers.RandomUniform(
-                    -0.05, 0.05, seed=seed + 1000
-                )
-            }
-        )
-        x = keras.layers.Embedding(
-            spec.input.vocab, spec.input.embedding_dim, name="embedding", **embeddings_init
+        x = seeded_embedding(
+            spec.input.vocab,
+            spec.input.embedding_dim,
+            "embedding",
+            None if seed is None else seed + 1000,
         )(x)  # (batch, T, embedding_dim)
     states: list[Any] = []
     for index in range(spec.depth):
@@ -128,13 +272,11 @@ def build_model(
             states = list(x[outputs_count:])
             x = x[0] if outputs_count == 1 else list(x[:outputs_count])
     if spec.head is not None:
-        dense_init = (
-            {}
-            if seed is None
-            else {"kernel_initializer": keras.initializers.GlorotUniform(seed=seed + 2000)}
-        )
-        x = keras.layers.Dense(
-            spec.head.units, activation=spec.head.activation, name="dense", **dense_init
+        x = seeded_dense(
+            spec.head.units,
+            "dense",
+            None if seed is None else seed + 2000,
+            activation=spec.head.activation,
         )(x)  # (batch, T, units) on a sequence, else (batch, units)
     outputs = (x if isinstance(x, list) else [x]) + states
     name = ("bi" if bidirectional else "") + spec.cell.value

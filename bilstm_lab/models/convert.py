@@ -6,6 +6,9 @@ weight shapes did not change keeps its weights; the forward direction of a new w
 from the original layer's weights (warm start, optional); anything whose shapes changed (the
 next recurrent layer, a Dense head, because their input doubled under ``concat``) is freshly
 initialised and listed. `unwrap_bidirectional` is the reverse, keeping the forward direction.
+`convert_and_check` does either, then saves, reloads (``safe_mode=True``) and runs the result:
+what the lab writes, it has first loaded back and run. The report types are plain data in
+`bilstm_lab.core.conversion` (the server unpickles them without TensorFlow).
 
 Nothing here touches Keras's global state: every fresh initializer gets an explicit seed derived
 from the layer's name, and every created layer is named explicitly.
@@ -20,121 +23,55 @@ from dataclasses import dataclass
 from typing import Any
 
 import keras
+import numpy as np
 
-from bilstm_lab.core.analysis import Shape, fmt, format_shape
+from bilstm_lab.core.conversion import (
+    COLD,
+    KEPT,
+    NO_WEIGHTS,
+    UNWRAPPED,
+    WARM_STARTED,
+    WIDTH_CHANGED,
+    ConversionCheck,
+    ConversionReport,
+    Direction,
+    LayerChange,
+)
+from bilstm_lab.core.errors import ConversionError
 from bilstm_lab.core.spec import MergeMode
 from bilstm_lab.models.builder import layer_output_shapes, layer_type
+from bilstm_lab.models.introspect import (
+    RECURRENT_TYPES,
+    bidirectional_layer_names,
+    model_layers,
+    recurrent_layer_names,
+)
+from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
 
-#: Keras recurrent layer classes the converter wraps.
-RECURRENT_TYPES: tuple[str, ...] = ("LSTM", "GRU", "SimpleRNN")
-
-#: What happened to a layer's weights (the report's "weights" column).
-KEPT = "kept"
-NO_WEIGHTS = "no weights"
-WARM_STARTED = "forward ← original, backward new"
-COLD = "new (warm start off)"
-WIDTH_CHANGED = "new: input width changed"
-UNWRAPPED = "forward kept, backward dropped"
-
-
-class ConversionError(ValueError):
-    """A conversion that cannot be done on this model (the message says why)."""
-
-
-@dataclass(frozen=True)
-class LayerChange:
-    """One layer before and after a conversion.
-
-    Attributes:
-        before: the layer's name in the original model.
-        after: its name in the converted model.
-        type_before: Keras class before, ``Bidirectional(LSTM)`` for a wrapper.
-        type_after: Keras class after.
-        shapes_before: output shape(s) before.
-        shapes_after: output shape(s) after.
-        params_before: ``count_params()`` before.
-        params_after: ``count_params()`` after.
-        weights: what happened to the weights (one of the module's fate constants).
-    """
-
-    before: str
-    after: str
-    type_before: str
-    type_after: str
-    shapes_before: tuple[Shape, ...]
-    shapes_after: tuple[Shape, ...]
-    params_before: int
-    params_after: int
-    weights: str
-
-    @property
-    def fresh(self) -> bool:
-        """Whether the layer (or a whole direction of it) starts from new random weights."""
-        return self.weights in (COLD, WIDTH_CHANGED)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The row as a table or JSON shows it."""
-        return {
-            "layer": self.before if self.before == self.after else f"{self.before} → {self.after}",
-            "type": self.type_before
-            if self.type_before == self.type_after
-            else f"{self.type_before} → {self.type_after}",
-            "output before": format_shape(self.shapes_before),
-            "output after": format_shape(self.shapes_after),
-            "params before": self.params_before,
-            "params after": self.params_after,
-            "weights": self.weights,
-        }
-
-
-@dataclass(frozen=True)
-class ConversionReport:
-    """Every layer of a conversion, in model order."""
-
-    rows: tuple[LayerChange, ...]
-
-    @property
-    def params_before(self) -> int:
-        """Total parameters of the original model."""
-        return sum(row.params_before for row in self.rows)
-
-    @property
-    def params_after(self) -> int:
-        """Total parameters of the converted model."""
-        return sum(row.params_after for row in self.rows)
-
-    @property
-    def fresh_layers(self) -> tuple[str, ...]:
-        """Names (after conversion) of the layers that start from new random weights."""
-        return tuple(row.after for row in self.rows if row.fresh)
-
-    def to_text(self) -> str:
-        """The report as a plain-text table (the CLI prints this)."""
-        header = ["layer", "type", "output before", "output after", "params", "weights"]
-        lines = [header]
-        for row in self.rows:
-            data = row.to_dict()
-            lines.append(
-                [
-                    data["layer"],
-                    data["type"],
-                    data["output before"],
-                    data["output after"],
-                    f"{fmt(row.params_before)} → {fmt(row.params_after)}",
-                    row.weights,
-                ]
-            )
-        lines.append(
-            ["total", "", "", "", f"{fmt(self.params_before)} → {fmt(self.params_after)}", ""]
-        )
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-        text = [
-            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-            for line in lines
-        ]
-        if self.fresh_layers:
-            text.append("Freshly initialised (retrain them): " + ", ".join(self.fresh_layers))
-        return "\n".join(text)
+# Re-exported: callers and tests import the report types and names from here too.
+__all__ = [
+    "COLD",
+    "KEPT",
+    "NO_WEIGHTS",
+    "RECURRENT_TYPES",
+    "UNWRAPPED",
+    "WARM_STARTED",
+    "WIDTH_CHANGED",
+    "CheckedConversion",
+    "Conversion",
+    "ConversionError",
+    "ConversionReport",
+    "LayerChange",
+    "bidirectional_layer_names",
+    "check_batch",
+    "convert",
+    "convert_and_check",
+    "model_layers",
+    "parse_merge_mode",
+    "recurrent_layer_names",
+    "to_bidirectional",
+    "unwrap_bidirectional",
+]
 
 
 @dataclass(frozen=True)
@@ -143,21 +80,6 @@ class Conversion:
 
     model: keras.Model
     report: ConversionReport
-
-
-def model_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """The model's layers without its InputLayer(s)."""
-    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
-def recurrent_layer_names(model: keras.Model) -> list[str]:
-    """Names of the plain (unwrapped) LSTM/GRU/SimpleRNN layers, in model order."""
-    return [layer.name for layer in model_layers(model) if type(layer).__name__ in RECURRENT_TYPES]
-
-
-def bidirectional_layer_names(model: keras.Model) -> list[str]:
-    """Names of the `Bidirectional` wrappers, in model order."""
-    return [layer.name for layer in model_layers(model) if type(layer).__name__ == "Bidirectional"]
 
 
 def parse_merge_mode(value: MergeMode | str | None) -> MergeMode:
@@ -478,3 +400,102 @@ def unwrap_bidirectional(
             fates[name] = WIDTH_CHANGED
     _carry_weights(model, converted, renamed, fates)
     return Conversion(converted, _report(model, converted, fates, renamed))
+
+
+def convert(
+    model: keras.Model,
+    direction: Direction | str,
+    layers: Sequence[str] | None = None,
+    merge_mode: MergeMode | str = MergeMode.CONCAT,
+    warm_start: bool = True,
+    seed: int = 0,
+) -> Conversion:
+    """`to_bidirectional` (``direction="wrap"``) or `unwrap_bidirectional` (``"unwrap"``).
+
+    ``merge_mode`` and ``warm_start`` only apply when wrapping.
+
+    Raises:
+        ConversionError: for an unknown direction, or anything the conversion refuses.
+    """
+    try:
+        way = Direction(direction)
+    except ValueError:
+        choices = ", ".join(d.value for d in Direction)
+        raise ConversionError(
+            f"direction must be one of {choices}, received {direction!r}", "direction"
+        ) from None
+    if way is Direction.WRAP:
+        return to_bidirectional(
+            model, layers, merge_mode=merge_mode, warm_start=warm_start, seed=seed
+        )
+    return unwrap_bidirectional(model, layers, seed=seed)
+
+
+def check_batch(model: keras.Model, batch_size: int = 2) -> list[np.ndarray]:
+    """Zeros shaped like each of the model's inputs; a free (None) axis gets the size 4."""
+    return [
+        np.zeros(
+            (batch_size, *(4 if dim is None else dim for dim in tensor.shape[1:])),
+            dtype=tensor.dtype,
+        )
+        for tensor in model.inputs
+    ]  # each (batch_size, *input shape); zeros are valid token ids too
+
+
+@dataclass(frozen=True)
+class CheckedConversion:
+    """A conversion whose saved file was loaded back and run.
+
+    Attributes:
+        conversion: the converted (in-memory) model and its report.
+        data: the ``.keras`` bytes that were checked.
+        reloaded: the model loaded back from ``data`` (``safe_mode=True``).
+        check: the numbers of the check.
+    """
+
+    conversion: Conversion
+    data: bytes
+    reloaded: keras.Model
+    check: ConversionCheck
+
+
+def convert_and_check(
+    model: keras.Model,
+    direction: Direction | str = Direction.WRAP,
+    layers: Sequence[str] | None = None,
+    merge_mode: MergeMode | str = MergeMode.CONCAT,
+    warm_start: bool = True,
+    seed: int = 0,
+) -> CheckedConversion:
+    """Convert, save to ``.keras`` bytes, load them back as an upload is loaded, and predict.
+
+    The page's download and the CLI's output file are exactly the checked bytes.
+
+    Args:
+        model: a built Sequential or Functional Keras model (left untouched).
+        direction: ``"wrap"`` (to Bidirectional) or ``"unwrap"``.
+        layers: names of the layers to convert; ``None`` means all that qualify.
+        merge_mode: see `to_bidirectional` (wrap only).
+        warm_start: see `to_bidirectional` (wrap only).
+        seed: base seed for every freshly initialised weight.
+
+    Returns:
+        The conversion, the bytes, the reloaded model and the check's numbers.
+
+    Raises:
+        ConversionError: anything the conversion refuses.
+        UploadError: the saved file does not load back (a bug, never a broken download).
+    """
+    conversion = convert(model, direction, layers, merge_mode, warm_start, seed)
+    data = model_to_bytes(conversion.model)
+    reloaded = load_model_bytes(data, "the converted model")
+    batch = check_batch(reloaded)
+    outputs = keras.tree.flatten(
+        reloaded.predict(batch[0] if len(batch) == 1 else batch, verbose=0)
+    )
+    check = ConversionCheck(
+        size_bytes=len(data),
+        batch_shapes=tuple(tuple(int(d) for d in array.shape) for array in batch),
+        output_shapes=tuple(tuple(int(d) for d in np.shape(output)) for output in outputs),
+    )
+    return CheckedConversion(conversion, data, reloaded, check)

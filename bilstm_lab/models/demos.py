@@ -1,15 +1,19 @@
 """The computations behind the Pitfalls page: each classic mistake, demonstrated with real Keras.
 
-Every function builds tiny, explicitly seeded layers (named, never relying on Keras's global
-name counters, never touching global seeds) and returns the numbers a card shows. PyTorch
-figures come from real ``torch`` when it is installed, and from shape arithmetic otherwise.
-The tests assert every claim these functions make.
+Every function builds tiny, explicitly seeded layers through `bilstm_lab.models.builder` (named,
+never relying on Keras's global name counters, never touching global seeds) and returns the
+numbers a card shows, as the pure types of `bilstm_lab.core.pitfall_results`. PyTorch figures
+come from real ``torch`` when it is installed, and from shape arithmetic otherwise. The tests
+assert every claim these functions make.
+
+The page never imports this module: it submits `demo_job` to a worker process
+(``worker_pool().submit("pitfall", ("padding", {}))``) and receives the result pickled.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -18,100 +22,49 @@ import keras
 import numpy as np
 
 from bilstm_lab.core.analysis import compare, recurrent_params, torch_recurrent_params
+from bilstm_lab.core.pitfall_results import (
+    DemoStopped,
+    LastStepDemo,
+    LeakageDemo,
+    OutputsDemo,
+    PaddingDemo,
+    ParamRow,
+    Shape,
+    StackedDemo,
+    StackingDemo,
+    TorchLastStep,
+)
 from bilstm_lab.core.presets import get_preset
 from bilstm_lab.core.spec import Cell
-from bilstm_lab.models.builder import build_model
+from bilstm_lab.models.builder import (
+    build_model,
+    chain_model,
+    seeded_bidirectional,
+    seeded_cell,
+    seeded_dense,
+    seeded_embedding,
+)
 from bilstm_lab.models.verify import torch_available
 
-Shape = tuple[int | None, ...]
+#: The demonstrations draw their biases at random too: a zero bias would hide some effects.
+BIAS_RANGE = 0.3
 
 
-def _init(seed: int) -> dict[str, Any]:
-    return {
-        "kernel_initializer": keras.initializers.GlorotUniform(seed=seed),
-        "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 1),
-        "bias_initializer": keras.initializers.RandomUniform(-0.3, 0.3, seed=seed + 2),
-    }
-
-
-def bidirectional(
-    cell: type[keras.layers.Layer],
-    units: int,
-    seed: int,
-    name: str,
-    merge_mode: str | None = "concat",
-    **options: Any,
-) -> keras.layers.Bidirectional:
-    """A seeded, named ``Bidirectional(cell(units, **options))`` (directions seeded apart)."""
-    forward = cell(units, name=name, **options, **_init(seed))
-    backward = cell(
-        units, name=f"backward_{name}", go_backwards=True, **options, **_init(seed + 100)
-    )
-    return keras.layers.Bidirectional(
-        forward, backward_layer=backward, merge_mode=merge_mode, name=f"bi_{name}"
-    )
+def _bi(cell: Cell, units: int, seed: int, name: str, **options: Any) -> keras.layers.Bidirectional:
+    """The demonstrations' seeded, named ``Bidirectional`` (directions seeded 100 apart)."""
+    return seeded_bidirectional(cell, units, name, seed, bias_range=BIAS_RANGE, **options)
 
 
 def _max_abs(a: Any, b: Any) -> float:
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
+def _shape(tensor: Any) -> Shape:
+    """A tensor's shape as plain Python ints (never a TensorShape: results cross to the server)."""
+    return tuple(None if dim is None else int(dim) for dim in tensor.shape)
+
+
 # --- 1. The last time step of a bidirectional sequence is not a summary ---------------------
-
-
-@dataclass(frozen=True)
-class LastStepDemo:
-    """``seq[:, -1, :]`` vs the real summary of a bidirectional sequence.
-
-    Attributes:
-        units: units per direction.
-        seq_len: time steps.
-        last_step_backward: backward half of ``seq[:, -1, :]`` for sample 0.
-        backward_on_last_token: the backward layer run on the last token alone, sample 0.
-        summary_backward: backward half of the real summary (``return_sequences=False``).
-        last_vs_one_token: max |difference| between the first two (≈ 0: it has seen one token).
-        last_vs_summary: max |difference| between the last step and the real summary.
-        summary_matches_keras: max |difference| between ``concat(seq[:, -1, :u], seq[:, 0, u:])``
-            and the output of the same layer with ``return_sequences=False`` (≈ 0).
-        torch: the PyTorch side of the same mistake.
-    """
-
-    units: int
-    seq_len: int
-    last_step_backward: tuple[float, ...]
-    backward_on_last_token: tuple[float, ...]
-    summary_backward: tuple[float, ...]
-    last_vs_one_token: float
-    last_vs_summary: float
-    summary_matches_keras: float
-    torch: TorchLastStep
-
-
-@dataclass(frozen=True)
-class TorchLastStep:
-    """PyTorch's ``out[:, -1, :]`` with and without ``batch_first``.
-
-    Attributes:
-        computed: ``True`` when real torch computed this, ``False`` for shape arithmetic only.
-        input_shape: the ``(batch, T, d)`` tensor fed in.
-        slip_shape: shape of ``out[:, -1, :]`` with the default ``batch_first=False``.
-        intended_shape: shape of the intended per-sample summary.
-        slip_leaks_across_batch: with ``batch_first=False``, how much sample 0's result moves when
-            only sample 1's last token changes (> 0: the batch is read as time). ``None`` without
-            torch.
-        hn_vs_final_summary: max |difference| between ``cat(h_n[0], h_n[1])`` and
-            `bilstm_lab.torch_equivalent.final_summary` (≈ 0). ``None`` without torch.
-        last_step_vs_hn: max |difference| between ``out[:, -1, :]`` (batch_first=True) and
-            ``cat(h_n[0], h_n[1])`` (> 0). ``None`` without torch.
-    """
-
-    computed: bool
-    input_shape: Shape
-    slip_shape: Shape
-    intended_shape: Shape
-    slip_leaks_across_batch: float | None
-    hn_vs_final_summary: float | None
-    last_step_vs_hn: float | None
 
 
 def last_step_demo(
@@ -131,13 +84,13 @@ def last_step_demo(
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(batch, seq_len, features)).astype("float32")  # (batch, T, d)
-    layer = bidirectional(keras.layers.LSTM, units, seed, "lstm", return_sequences=True)
+    layer = _bi(Cell.LSTM, units, seed, "lstm", return_sequences=True)
     seq = np.asarray(layer(x))  # (batch, T, 2*units)
     # The backward LSTM run on the last token alone: exactly what seq[:, -1, units:] holds.
     one_token = np.asarray(layer.backward_layer(x[:, -1:, :]))[:, -1, :]  # (batch, units)
     summary = np.concatenate([seq[:, -1, :units], seq[:, 0, units:]], axis=-1)  # (batch, 2*units)
     # The same weights with return_sequences=False: Keras's real summary.
-    flat = bidirectional(keras.layers.LSTM, units, seed, "lstm_flat", return_sequences=False)
+    flat = _bi(Cell.LSTM, units, seed, "lstm_flat", return_sequences=False)
     flat.build(x.shape)
     flat.set_weights(layer.get_weights())
     keras_summary = np.asarray(flat(x))  # (batch, 2*units)
@@ -203,8 +156,8 @@ def torch_last_step(x: np.ndarray, units: int, seed: int = 0) -> TorchLastStep:
     return TorchLastStep(
         computed=True,
         input_shape=(batch, seq_len, features),
-        slip_shape=tuple(slip_out.shape),
-        intended_shape=tuple(h_summary.shape),
+        slip_shape=_shape(slip_out),
+        intended_shape=_shape(h_summary),
         slip_leaks_across_batch=_max_abs(slip_out[0], slip_changed[0]),
         hn_vs_final_summary=_max_abs(h_summary, helper),
         last_step_vs_hn=_max_abs(out[:, -1, :], h_summary),
@@ -214,43 +167,17 @@ def torch_last_step(x: np.ndarray, units: int, seed: int = 0) -> TorchLastStep:
 # --- 2. merge_mode=None and return_state -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OutputsDemo:
-    """How many tensors a Bidirectional layer returns, and what the states are.
-
-    Attributes:
-        units: units per direction.
-        lstm_state_shapes: shapes of ``Bidirectional(LSTM(return_state=True))``'s outputs.
-        gru_state_shapes: the same for a GRU (one state per direction).
-        none_shapes: shapes of ``merge_mode=None``'s outputs.
-        none_state_count: tensors from ``merge_mode=None`` with ``return_state=True``.
-        output_is_states: max |output − concat(h_forward, h_backward)| (≈ 0: the output is
-            built from the states, which are returned unmerged, ``units`` wide each).
-    """
-
-    units: int
-    lstm_state_shapes: tuple[Shape, ...]
-    gru_state_shapes: tuple[Shape, ...]
-    none_shapes: tuple[Shape, ...]
-    none_state_count: int
-    output_is_states: float
-
-
 def outputs_demo(units: int = 4, seq_len: int = 5, features: int = 3, seed: int = 0) -> OutputsDemo:
     """Run ``return_state`` and ``merge_mode=None`` on real layers and list what comes out."""
     x = np.random.default_rng(seed).normal(size=(2, seq_len, features)).astype("float32")
-    lstm = bidirectional(keras.layers.LSTM, units, seed, "lstm_state", return_state=True)
+    lstm = _bi(Cell.LSTM, units, seed, "lstm_state", return_state=True)
     out, h_f, _c_f, h_b, _c_b = lstm(x)  # out (2, 2u); four states (2, u), never merged
-    lstm_shapes = tuple(tuple(t.shape) for t in lstm(x))
-    gru = bidirectional(keras.layers.GRU, units, seed, "gru_state", return_state=True)
-    gru_shapes = tuple(tuple(t.shape) for t in gru(x))
-    none = bidirectional(
-        keras.layers.LSTM, units, seed, "lstm_none", merge_mode=None, return_sequences=True
-    )
-    none_shapes = tuple(tuple(t.shape) for t in none(x))
-    none_states = bidirectional(
-        keras.layers.LSTM, units, seed, "lstm_none_state", merge_mode=None, return_state=True
-    )
+    lstm_shapes = tuple(_shape(t) for t in lstm(x))
+    gru = _bi(Cell.GRU, units, seed, "gru_state", return_state=True)
+    gru_shapes = tuple(_shape(t) for t in gru(x))
+    none = _bi(Cell.LSTM, units, seed, "lstm_none", merge_mode=None, return_sequences=True)
+    none_shapes = tuple(_shape(t) for t in none(x))
+    none_states = _bi(Cell.LSTM, units, seed, "lstm_none_state", merge_mode=None, return_state=True)
     return OutputsDemo(
         units=units,
         lstm_state_shapes=lstm_shapes,
@@ -264,64 +191,31 @@ def outputs_demo(units: int = 4, seq_len: int = 5, features: int = 3, seed: int 
 # --- 3. Stacking needs return_sequences=True below the last layer ---------------------------
 
 
-@dataclass(frozen=True)
-class StackingDemo:
-    """Stacking two BiLSTMs with and without ``return_sequences`` on the lower one.
-
-    Attributes:
-        wrong_lower_shape: the lower layer's output with ``return_sequences=False``.
-        error: Keras's message when the upper layer receives it (first line).
-        right_lower_shape: the lower layer's output with ``return_sequences=True``.
-        right_output_shape: the stack's output when done right.
-    """
-
-    wrong_lower_shape: Shape
-    error: str
-    right_lower_shape: Shape
-    right_output_shape: Shape
-
-
 def stacking_demo(
     units: int = 4, seq_len: int = 5, features: int = 3, seed: int = 0
 ) -> StackingDemo:
     """Build the stack both ways with real Keras; the wrong way fails."""
-    inputs = keras.Input((seq_len, features), name="x")
-    lower = bidirectional(keras.layers.LSTM, units, seed, "lower_flat", return_sequences=False)
-    flat = lower(inputs)  # (None, 2u): no time axis left
+    shape = (seq_len, features)
+    lower = _bi(Cell.LSTM, units, seed, "lower_flat", return_sequences=False)
+    flat = chain_model(shape, [lower], name="lower_flat").output  # (None, 2u): no time axis left
     error = ""
     try:
-        bidirectional(keras.layers.LSTM, units, seed + 1, "upper_flat")(flat)
+        chain_model(shape, [lower, _bi(Cell.LSTM, units, seed + 1, "upper_flat")], name="wrong")
     except ValueError as problem:
         error = str(problem).strip().splitlines()[0][:300]
-    lower_seq = bidirectional(keras.layers.LSTM, units, seed, "lower_seq", return_sequences=True)
-    seq = lower_seq(inputs)  # (None, T, 2u)
-    upper = bidirectional(keras.layers.LSTM, units, seed + 1, "upper_seq")(seq)  # (None, 2u)
-    return StackingDemo(tuple(flat.shape), error, tuple(seq.shape), tuple(upper.shape))
+    right = chain_model(
+        shape,
+        [
+            _bi(Cell.LSTM, units, seed, "lower_seq", return_sequences=True),  # (None, T, 2u)
+            _bi(Cell.LSTM, units, seed + 1, "upper_seq"),  # (None, 2u)
+        ],
+        name="right",
+    )
+    seq = right.get_layer("bi_lower_seq").output
+    return StackingDemo(_shape(flat), error, _shape(seq), _shape(right.output))
 
 
 # --- 4. Padding without masking ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaddingDemo:
-    """A post-padded sequence through a BiLSTM with and without ``mask_zero``.
-
-    Attributes:
-        tokens: the real tokens.
-        padded: the post-padded input.
-        masked_vs_unpadded: max |difference| between the masked padded run and the unpadded
-            sequence (≈ 0).
-        unmasked_vs_unpadded: the same without masking (> 0: the pads were read).
-        unmasked_backward_vs_unpadded: the backward half alone (it reads the pads first).
-        unmasked_forward_vs_unpadded: the forward half alone.
-    """
-
-    tokens: tuple[int, ...]
-    padded: tuple[int, ...]
-    masked_vs_unpadded: float
-    unmasked_vs_unpadded: float
-    unmasked_backward_vs_unpadded: float
-    unmasked_forward_vs_unpadded: float
 
 
 def padding_demo(
@@ -329,13 +223,8 @@ def padding_demo(
 ) -> PaddingDemo:
     """Compare the BiLSTM summary of a sequence with its post-padded copy, masked and not."""
     padded = tuple(tokens) + (0,) * (pad_to - len(tokens))
-    embed = keras.layers.Embedding(
-        10,
-        6,
-        name="embedding",
-        embeddings_initializer=keras.initializers.RandomUniform(-1, 1, seed=seed),
-    )
-    layer = bidirectional(keras.layers.LSTM, units, seed, "lstm_pad")
+    embed = seeded_embedding(10, 6, "embedding", seed, init_range=1.0)
+    layer = _bi(Cell.LSTM, units, seed, "lstm_pad")
     real = np.array([tokens], dtype="int32")  # (1, len(tokens))
     pad = np.array([padded], dtype="int32")  # (1, pad_to)
     reference = np.asarray(layer(embed(real)))  # (1, 2u)
@@ -357,38 +246,16 @@ def mask_zero_matches_explicit_mask(seed: int = 0) -> float:
     The card passes ``mask=tokens != 0``; this checks that it is what ``mask_zero`` does.
     """
     padded = np.array([[5, 3, 7, 0, 0, 0, 0, 0]], dtype="int32")
-    inputs = keras.Input((8,), dtype="int32", name="tokens")
-    init = keras.initializers.RandomUniform(-1, 1, seed=seed)
-    layer = bidirectional(keras.layers.LSTM, 4, seed, "lstm_mask")
-    embedded = keras.layers.Embedding(
-        10, 6, mask_zero=True, name="embedding", embeddings_initializer=init
-    )
-    model = keras.Model(inputs, layer(embedded(inputs)), name="masked")
-    plain = keras.layers.Embedding(10, 6, name="embedding_plain", embeddings_initializer=init)
+    layer = _bi(Cell.LSTM, 4, seed, "lstm_mask")
+    embedded = seeded_embedding(10, 6, "embedding", seed, init_range=1.0, mask_zero=True)
+    model = chain_model((8,), [embedded, layer], name="masked", input_name="tokens", dtype="int32")
+    # The same seed draws the same table: the two embeddings are equal.
+    plain = seeded_embedding(10, 6, "embedding_plain", seed, init_range=1.0)
     explicit = layer(plain(padded), mask=padded != 0)
     return _max_abs(model(padded), explicit)
 
 
 # --- 5. Keras vs PyTorch parameter counts ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParamRow:
-    """One direction of one cell type, counted three ways.
-
-    Attributes:
-        layer: e.g. ``LSTM`` or ``GRU(reset_after=False)``.
-        keras_params: real Keras ``count_params()``.
-        analysis_params: the lab's formula.
-        torch_params: real torch ``numel()`` sum (or the formula without torch).
-        formula: the Keras formula with numbers.
-    """
-
-    layer: str
-    keras_params: int
-    analysis_params: int
-    torch_params: int
-    formula: str
 
 
 def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ...], bool]:
@@ -399,14 +266,14 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
     """
     use_torch = torch_available()
     rows = []
-    cases = [
-        ("LSTM", keras.layers.LSTM, {}, Cell.LSTM),
-        ("GRU", keras.layers.GRU, {}, Cell.GRU),
-        ("GRU(reset_after=False)", keras.layers.GRU, {"reset_after": False}, Cell.GRU),
-        ("SimpleRNN", keras.layers.SimpleRNN, {}, Cell.RNN),
+    cases: list[tuple[str, dict[str, Any], Cell]] = [
+        ("LSTM", {}, Cell.LSTM),
+        ("GRU", {}, Cell.GRU),
+        ("GRU(reset_after=False)", {"reset_after": False}, Cell.GRU),
+        ("SimpleRNN", {}, Cell.RNN),
     ]
-    for label, cls, options, cell in cases:
-        layer = cls(units, name=f"count_{cell.value}", **options)
+    for label, options, cell in cases:
+        layer = seeded_cell(cell, units, f"count_{cell.value}", **options)
         layer.build((None, 5, features))
         if options.get("reset_after") is False:
             # One bias vector: the analysis's GRU formula assumes Keras's default (two).
@@ -420,7 +287,7 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
         if use_torch:
             from torch import nn
 
-            torch_cls = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell.value]
+            torch_cls = getattr(nn, cell.torch_name)
             torch_count = sum(p.numel() for p in torch_cls(features, units).parameters())
         else:
             torch_count = torch_recurrent_params(cell, units, features)
@@ -429,18 +296,6 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
 
 
 # --- 6. The stacked second layer more than doubles ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class StackedDemo:
-    """Seed article 000's stacked model: per recurrent layer, LSTM vs BiLSTM parameters.
-
-    Attributes:
-        rows: ``(name, uni_params, bi_params, keras_uni, keras_bi, uni_width, bi_width)`` per
-            recurrent layer: the analysis's counts, real Keras's, and each layer's input width.
-    """
-
-    rows: tuple[tuple[str, int, int, int, int, int, int], ...]
 
 
 def stacked_demo() -> StackedDemo:
@@ -470,65 +325,39 @@ def stacked_demo() -> StackedDemo:
 # --- 7. Future leakage ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LeakageDemo:
-    """A BiLSTM and an LSTM trained for next-token prediction on random tokens.
-
-    The next token is random, so no honest model beats chance; the BiLSTM reads it from its
-    input (its backward direction has already seen step t+1) and looks perfect when evaluated
-    teacher-forced on whole sequences — then falls to chance when it must predict from a prefix,
-    which is all a generator ever has.
-
-    Attributes:
-        vocab: token count (chance accuracy is ``1/vocab``).
-        teacher_forced_bi: BiLSTM accuracy, whole sequences given.
-        teacher_forced_uni: LSTM accuracy, whole sequences given.
-        per_step_bi: BiLSTM teacher-forced accuracy per position: perfect wherever the next
-            token is inside the input, chance at the last position (where it is not).
-        generation_bi: BiLSTM accuracy predicting each next token from the prefix only.
-        generation_uni: LSTM accuracy from the prefix only.
-        sample_prompt: a prompt from the test set.
-        sample_generated: what the BiLSTM generates greedily after it.
-        sample_truth: the true continuation.
-    """
-
-    vocab: int
-    teacher_forced_bi: float
-    teacher_forced_uni: float
-    per_step_bi: tuple[float, ...]
-    generation_bi: float
-    generation_uni: float
-    sample_prompt: tuple[int, ...]
-    sample_generated: tuple[int, ...]
-    sample_truth: tuple[int, ...]
-
-    @property
-    def chance(self) -> float:
-        """Accuracy of guessing."""
-        return 1 / self.vocab
-
-
 def _next_token_model(bidirectional_: bool, vocab: int, units: int, seed: int) -> keras.Model:
-    inputs = keras.Input((None,), dtype="int32", name="tokens")  # any length: prefixes too
-    x = keras.layers.Embedding(
-        vocab,
-        8,
-        name="embedding",
-        embeddings_initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=seed),
-    )(inputs)  # (batch, T, 8)
-    if bidirectional_:
-        x = bidirectional(keras.layers.LSTM, units, seed + 1, "lstm", return_sequences=True)(x)
-    else:
-        x = keras.layers.LSTM(units, return_sequences=True, name="lstm", **_init(seed + 1))(x)
-    outputs = keras.layers.Dense(
-        vocab,
-        activation="softmax",
-        name="next_token",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
-    )(x)  # (batch, T, vocab)
-    model = keras.Model(inputs, outputs, name="bi_next" if bidirectional_ else "uni_next")
+    recurrent = (
+        _bi(Cell.LSTM, units, seed + 1, "lstm", return_sequences=True)
+        if bidirectional_
+        else seeded_cell(
+            Cell.LSTM, units, "lstm", seed + 1, bias_range=BIAS_RANGE, return_sequences=True
+        )
+    )  # (batch, T, units) or (batch, T, 2*units)
+    model = chain_model(
+        (None,),  # any length: prefixes too
+        [
+            seeded_embedding(vocab, 8, "embedding", seed, init_range=0.5),  # (batch, T, 8)
+            recurrent,
+            seeded_dense(vocab, "next_token", seed + 2, activation="softmax"),  # (batch, T, vocab)
+        ],
+        name="bi_next" if bidirectional_ else "uni_next",
+        input_name="tokens",
+        dtype="int32",
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy")
     return model
+
+
+class _StopWhenAsked(keras.callbacks.Callback):
+    """Ends ``fit`` at the next batch once ``should_stop()`` is true."""
+
+    def __init__(self, should_stop: Callable[[], bool]) -> None:
+        super().__init__()
+        self._should_stop = should_stop
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        if self._should_stop():
+            self.model.stop_training = True
 
 
 def _prefix_accuracy(model: keras.Model, tokens: np.ndarray) -> float:
@@ -547,6 +376,7 @@ def leakage_demo(
     test: int = 128,
     epochs: int = 15,
     seed: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> LeakageDemo:
     """Train both variants briefly (seeded, CPU-cheap) and evaluate them two ways.
 
@@ -557,9 +387,14 @@ def leakage_demo(
         test: held-out sequences.
         epochs: training epochs.
         seed: seeds the data and every initializer.
+        should_stop: polled between training batches (a worker's Stop); ``None``: never stop.
 
     Returns:
         The accuracies and a generated sample.
+
+    Raises:
+        DemoStopped: ``should_stop()`` became true; a partial result would be wrong (and the
+            page caches results), so there is none.
     """
     rng = np.random.default_rng(seed)
     data = rng.integers(0, vocab, size=(train + test, seq_len)).astype("int32")  # (N, T)
@@ -570,8 +405,16 @@ def leakage_demo(
         model = _next_token_model(bi, vocab, 16, seed)
         # Input: steps 0..T-2; target: steps 1..T-1 (the next token).
         model.fit(
-            x_train[:, :-1], x_train[:, 1:], batch_size=32, epochs=epochs, shuffle=False, verbose=0
+            x_train[:, :-1],
+            x_train[:, 1:],
+            batch_size=32,
+            epochs=epochs,
+            shuffle=False,
+            verbose=0,
+            callbacks=[_StopWhenAsked(should_stop)] if should_stop is not None else None,
         )
+        if should_stop is not None and should_stop():
+            raise DemoStopped("the leakage demonstration was stopped while training")
         probs = np.asarray(model(x_test[:, :-1]))  # (test, T-1, vocab)
         hits = np.argmax(probs, axis=-1) == x_test[:, 1:]  # (test, T-1)
         forced = float(np.mean(hits))
@@ -595,3 +438,52 @@ def leakage_demo(
         sample_generated=tuple(generated),
         sample_truth=tuple(int(t) for t in x_test[0, 3:]),
     )
+
+
+# --- The worker entry point ---------------------------------------------------------------------
+
+#: Demonstration name -> the function that computes it (keyword arguments from the payload).
+DEMOS: dict[str, Callable[..., Any]] = {
+    "last_step": last_step_demo,
+    "outputs": outputs_demo,
+    "stacking": stacking_demo,
+    "padding": padding_demo,
+    "params": param_counts,
+    "stacked": stacked_demo,
+    "leakage": leakage_demo,
+}
+
+
+def demo_job(
+    payload: tuple[str, Mapping[str, Any] | Iterable[tuple[str, Any]]] | str,
+    report: Callable[[Any], None],
+    should_stop: Callable[[], bool],
+) -> Any:
+    """Worker entry point (``JOBS["pitfall"]``): compute one demonstration.
+
+    Args:
+        payload: ``(name, kwargs)`` — a `DEMOS` key and its keyword arguments (a dict or
+            ``(key, value)`` pairs, e.g. ``("leakage", {"seed": 0})``) — or just the name.
+        report: unused: each demonstration is one short computation (the leakage one polls
+            ``should_stop`` instead).
+        should_stop: the worker's Stop flag.
+
+    Returns:
+        The demonstration's result from `bilstm_lab.core.pitfall_results` (for ``params``, the
+        ``(rows, used_torch)`` pair): plain numbers, strings and tuples, safe to unpickle in
+        the server.
+
+    Raises:
+        ValueError: unknown demonstration name.
+        DemoStopped: stopped before (or, for ``leakage``, while) computing.
+    """
+    del report
+    name, raw_kwargs = (payload, {}) if isinstance(payload, str) else payload
+    if name not in DEMOS:
+        raise ValueError(f"demonstration must be one of {', '.join(DEMOS)}, received {name!r}")
+    kwargs = dict(raw_kwargs)
+    if should_stop():
+        raise DemoStopped(f"the {name} demonstration was stopped before it started")
+    if name == "leakage":
+        kwargs["should_stop"] = should_stop
+    return DEMOS[name](**kwargs)

@@ -1,7 +1,8 @@
 """Built-in example models for the Convert page and tests, built in code (no binary files).
 
 Every layer is named explicitly and every initializer seeded, so an example is the same model in
-every session and never touches Keras's global name counters.
+every session and never touches Keras's global name counters. The keys and titles live in
+`bilstm_lab.core.model_info.EXAMPLE_TITLES`, so the page can list them without TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from dataclasses import dataclass
 
 import keras
 
+from bilstm_lab.core.errors import SpecError
+from bilstm_lab.core.model_info import EXAMPLE_TITLES
 from bilstm_lab.core.presets import get_preset
-from bilstm_lab.core.spec import SpecError
-from bilstm_lab.models.builder import build_model
+from bilstm_lab.core.spec import Cell
+from bilstm_lab.models.builder import build_model, seeded_cell, seeded_dense
 
 
 @dataclass(frozen=True)
@@ -36,26 +39,9 @@ def sequential_gru_tagger(seed: int = 0) -> keras.Model:
     return keras.Sequential(
         [
             keras.Input(shape=(12, 6), name="features"),
-            keras.layers.GRU(
-                16,
-                return_sequences=True,
-                name="gru_1",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-                recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 1),
-            ),
-            keras.layers.GRU(
-                8,
-                return_sequences=True,
-                name="gru_2",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 2),
-                recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 3),
-            ),
-            keras.layers.Dense(
-                3,
-                activation="softmax",
-                name="dense",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 4),
-            ),
+            seeded_cell(Cell.GRU, 16, "gru_1", seed, return_sequences=True),
+            seeded_cell(Cell.GRU, 8, "gru_2", seed + 2, return_sequences=True),
+            seeded_dense(3, "dense", seed + 4, activation="softmax"),
         ],
         name="gru_tagger",
     )
@@ -68,18 +54,14 @@ def _preset_model(key: str) -> Callable[[int], keras.Model]:
     return build
 
 
-EXAMPLES: tuple[Example, ...] = (
-    Example(
-        "seed000-ex3",
-        "Stacked LSTM (64, 32) + Dense — seed article 000, example 3 (Functional)",
-        _preset_model("seed000-ex3"),
-    ),
-    Example(
-        "seed000-ex2",
-        "Embedding + LSTM(64) + Dense — seed article 000, example 2 (Functional)",
-        _preset_model("seed000-ex2"),
-    ),
-    Example("gru-tagger", "GRU(16) → GRU(8) → Dense(3) tagger (Sequential)", sequential_gru_tagger),
+_BUILDERS: dict[str, Callable[[int], keras.Model]] = {
+    "seed000-ex3": _preset_model("seed000-ex3"),
+    "seed000-ex2": _preset_model("seed000-ex2"),
+    "gru-tagger": sequential_gru_tagger,
+}
+
+EXAMPLES: tuple[Example, ...] = tuple(
+    Example(key, title, _BUILDERS[key]) for key, title in EXAMPLE_TITLES.items()
 )
 
 EXAMPLES_BY_KEY: dict[str, Example] = {example.key: example for example in EXAMPLES}

@@ -3,7 +3,7 @@
 Uploaded files are hostile: the size is capped here (not only by the server's upload limit),
 the archive is inspected before Keras sees it (a tiny zip can inflate to gigabytes), Keras
 loads it with ``safe_mode=True`` (no Lambda bytecode), and the bytes go to a private temporary
-file that is always deleted. Every failure is a `ModelFileError` naming what is wrong.
+file that is always deleted. Every failure is a `UploadError` naming what is wrong.
 """
 
 from __future__ import annotations
@@ -21,13 +21,35 @@ from typing import Any
 
 import keras
 
-from bilstm_lab.core.analysis import fmt
+from bilstm_lab.core.errors import (
+    CorruptModelFile,
+    EmptyModelFile,
+    ModelFileTooLarge,
+    NoRecurrentLayer,
+    NotAKerasFile,
+    UnsafeModelFile,
+    UploadError,
+)
+from bilstm_lab.core.formatting import fmt
+from bilstm_lab.core.formatting import megabytes as _mb
+from bilstm_lab.core.model_info import MAX_UPLOAD_BYTES, file_too_large
 from bilstm_lab.models.builder import layer_type
-from bilstm_lab.models.convert import RECURRENT_TYPES, model_layers
+from bilstm_lab.models.introspect import RECURRENT_TYPES, model_layers
 
-#: Largest upload accepted, in bytes: below the server's maxUploadSize (20 MB), so users meet this
-#: check and its clear message rather than the browser's.
-MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+# MAX_UPLOAD_BYTES (the size limit) lives in `core.model_info`: the page checks it too.
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_CONFIG_PARAMS",
+    "MAX_MEMBERS",
+    "MAX_UNPACKED_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "check_archive",
+    "check_config_size",
+    "load_model_bytes",
+    "load_model_file",
+    "model_to_bytes",
+    "require_recurrent",
+]
 #: Largest total size of the archive's members once inflated (zip-bomb guard).
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 #: Largest config.json (the model's architecture; real ones are a few kilobytes).
@@ -40,38 +62,6 @@ MAX_MEMBERS = 64
 MAX_CONFIG_PARAMS = 30_000_000
 #: Config keys that size a layer.
 _SIZE_KEYS = ("units", "input_dim", "output_dim", "filters")
-
-
-class ModelFileError(ValueError):
-    """An uploaded or given model file that cannot be used (the message says why)."""
-
-
-class EmptyModelFile(ModelFileError):
-    """The file has no bytes."""
-
-
-class ModelFileTooLarge(ModelFileError):
-    """The file (or its unpacked contents) exceeds the size limit."""
-
-
-class NotAKerasFile(ModelFileError):
-    """The bytes are not a Keras 3 ``.keras`` archive."""
-
-
-class UnsafeModelFile(ModelFileError):
-    """The model holds code (a Lambda layer) that ``safe_mode=True`` refuses to run."""
-
-
-class CorruptModelFile(ModelFileError):
-    """A ``.keras`` archive that Keras could not rebuild."""
-
-
-class NoRecurrentLayer(ModelFileError):
-    """A valid model with no LSTM, GRU, SimpleRNN or Bidirectional layer."""
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLOAD_BYTES) -> None:
@@ -90,9 +80,7 @@ def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLO
             f"{name} is empty (0 bytes): upload a model saved with model.save('model.keras')"
         )
     if len(data) > max_bytes:
-        raise ModelFileTooLarge(
-            f"{name} is too large: the limit is {_mb(max_bytes)}, received {_mb(len(data))}"
-        )
+        raise file_too_large(name, len(data), max_bytes)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         if data.startswith(b"PK"):
             raise CorruptModelFile(
@@ -196,7 +184,7 @@ def load_model_bytes(
         The model (compiled state dropped: the lab only inspects, converts and predicts).
 
     Raises:
-        ModelFileError: a subclass naming what is wrong (empty, too large, not Keras, unsafe,
+        UploadError: a subclass naming what is wrong (empty, too large, not Keras, unsafe,
             corrupt, or no recurrent layer).
     """
     check_archive(data, name, max_bytes)
@@ -217,7 +205,7 @@ def load_model_bytes(
     return model
 
 
-def _explain_load_error(error: Exception, name: str) -> ModelFileError:
+def _explain_load_error(error: Exception, name: str) -> UploadError:
     text = " ".join(str(error).split())
     if "safe_mode" in text or "Lambda" in text or "lambda" in text:
         return UnsafeModelFile(
@@ -241,16 +229,14 @@ def load_model_file(path: str | os.PathLike[str], max_bytes: int = MAX_UPLOAD_BY
     """Load a model file from disk with the same checks as an upload (the CLI uses this).
 
     Raises:
-        ModelFileError: for a missing file or any problem `load_model_bytes` reports.
+        UploadError: for a missing file or any problem `load_model_bytes` reports.
     """
     file = Path(path)
     if not file.is_file():
-        raise ModelFileError(f"model file not found, received {str(path)!r}")
+        raise UploadError(f"model file not found, received {str(path)!r}")
     size = file.stat().st_size
     if size > max_bytes:  # refuse before reading it into memory
-        raise ModelFileTooLarge(
-            f"{file.name} is too large: the limit is {_mb(max_bytes)}, received {_mb(size)}"
-        )
+        raise file_too_large(file.name, size, max_bytes)
     return load_model_bytes(file.read_bytes(), file.name, max_bytes)
 
 
@@ -263,38 +249,3 @@ def model_to_bytes(model: keras.Model) -> bytes:
         return path.read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def inspect_rows(model: keras.Model) -> list[dict[str, str | int]]:
-    """Name, type, output shape(s) and parameters of every layer (no InputLayer)."""
-    from bilstm_lab.core.analysis import format_shape
-    from bilstm_lab.models.builder import layer_output_shapes
-
-    return [
-        {
-            "layer": layer.name,
-            "type": layer_type(layer),
-            "output shape": format_shape(layer_output_shapes(layer)),
-            "params": layer.count_params(),
-        }
-        for layer in model_layers(model)
-    ]
-
-
-def inspect_text(model: keras.Model) -> str:
-    """The shape/parameter table of a model as plain text (``inspect`` prints this)."""
-    rows = inspect_rows(model)
-    table = [["layer", "type", "output shape", "params"]] + [
-        [str(r["layer"]), str(r["type"]), str(r["output shape"]), fmt(int(r["params"]))]
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    lines = [
-        "  ".join(
-            cell.rjust(w) if i == 3 else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in table
-    ]
-    lines.append(f"total params: {fmt(model.count_params())}")
-    return f"model {model.name!r}\n" + "\n".join(lines)

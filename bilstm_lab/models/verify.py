@@ -7,55 +7,18 @@ module is cheap; TensorFlow (and torch) are imported only when a check actually 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 from typing import Any
 
-from bilstm_lab.core.analysis import VariantAnalysis, analyze, fmt
-from bilstm_lab.core.spec import ModelSpec, SpecError
+from bilstm_lab.core.analysis import VariantAnalysis, analyze
+from bilstm_lab.core.errors import TooLargeToVerify
+from bilstm_lab.core.formatting import fmt
+from bilstm_lab.core.spec import ModelSpec, from_json
+from bilstm_lab.core.verification import Mismatch, Verification
 
 #: Largest model (parameters, both variants together) the verifier will allocate. Real weights
 #: are created, and a classroom shares one server, so giant vocabularies are checked by the
 #: analysis alone.
 MAX_VERIFY_PARAMS = 30_000_000
-
-
-class TooLargeToVerify(SpecError):
-    """The model would allocate more weights than `MAX_VERIFY_PARAMS` allows."""
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """One number on which the analysis and the real framework disagree."""
-
-    variant: str
-    layer: str
-    what: str
-    expected: Any
-    actual: Any
-
-    def __str__(self) -> str:
-        return f"{self.variant} {self.layer} {self.what}: analysis says {self.expected}, real says {self.actual}"
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The result of building the real models and comparing every number."""
-
-    checked: int
-    mismatches: tuple[Mismatch, ...]
-    torch_checked: bool
-
-    @property
-    def ok(self) -> bool:
-        """True when every number agreed."""
-        return not self.mismatches
-
-    def summary(self) -> str:
-        """One line for the CLI and the page."""
-        frameworks = "Keras and PyTorch" if self.torch_checked else "Keras"
-        if self.ok:
-            return f"verified with {frameworks}: all {self.checked} numbers agree"
-        return f"{len(self.mismatches)} of {self.checked} numbers differ from {frameworks}"
 
 
 def torch_available() -> bool:
@@ -140,3 +103,13 @@ def _compare_with_torch(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
     if actual != variant.torch_params:
         return 1, [Mismatch(variant.label, "PyTorch model", "params", variant.torch_params, actual)]
     return 1, []
+
+
+def verify_job(spec_json: str, report: Any, should_stop: Any) -> Verification:
+    """Worker entry point: verify the spec given as JSON (`bilstm_lab.workers`).
+
+    A model too large to build is refused with `TooLargeToVerify`, which crosses back to the
+    server as the input error it is.
+    """
+    del report, should_stop  # one indivisible check: nothing to report, nowhere to stop
+    return verify_spec(from_json(spec_json))

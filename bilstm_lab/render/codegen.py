@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import difflib
 
-from bilstm_lab.core.analysis import (
-    Shape,
-    VariantAnalysis,
-    analyze,
-    format_shape,
-    input_name,
-    layer_name,
-)
+from bilstm_lab.core.analysis import Shape, VariantAnalysis, analyze, input_name, layer_name
+from bilstm_lab.core.formatting import format_shape
 from bilstm_lab.core.spec import MergeMode, ModelSpec, TokenInput
 
 

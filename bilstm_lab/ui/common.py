@@ -1,102 +1,148 @@
-"""Widgets and helpers shared by every page."""
+"""Widgets and helpers shared by every page, and the one list of the lab's pages."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+#: The app's name: the browser tab of the home page, and the suffix of every other page's tab.
+APP_TITLE = "BiLSTM Lab"
+#: The favicon. Material icons rather than emoji everywhere: they render on every machine
+#: (kiosk and CI Chromium have no emoji font).
+APP_ICON = ":material/swap_horiz:"
 
 
-def page_setup(title: str, icon: str = "🔁") -> None:
-    """Configure the page (title, icon, wide layout). Call first on every page.
+@dataclass(frozen=True)
+class PageInfo:
+    """One entry of the navigation: everything the sidebar, the tab and the home page show.
 
-    Args:
-        title: the page's name, shown in the browser tab as ``<title> · BiLSTM Lab``.
-        icon: an emoji for the tab.
+    Attributes:
+        title: the label in the sidebar and on the home page's link.
+        icon: a Material icon, ``:material/<name>:``.
+        url_path: the page's URL below the app root, without slashes (``""`` for the home page).
+        description: one line for the home page's list of pages.
+        script: the page script, relative to ``app.py``; ``None`` for the home page, which is
+            a function (`bilstm_lab.ui.home.render`).
     """
-    keep_keras_state_between_reruns()
-    st.set_page_config(page_title=f"{title} · BiLSTM Lab", page_icon=icon, layout="wide")
+
+    title: str
+    icon: str
+    url_path: str
+    description: str
+    script: str | None = None
+
+
+HOME = PageInfo(
+    title="Home",
+    icon=":material/home:",
+    url_path="",
+    description="What the lab is, LSTM vs BiLSTM in one minute, and the pages.",
+)
+
+#: The lab's pages after Home, in sidebar order. The URLs are public (shared links, bookmarks,
+#: the browser tests): keep them stable.
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        title="Architecture Explorer",
+        icon=":material/search:",
+        url_path="Architecture_Explorer",
+        description="LSTM and BiLSTM side by side: shapes, parameters with formulas, diagrams, code.",
+        script="pages/1_Architecture_Explorer.py",
+    ),
+    PageInfo(
+        title="Training Lab",
+        icon=":material/model_training:",
+        url_path="Training_Lab",
+        description="Both variants trained live on toy tasks: where does the future context help?",
+        script="pages/2_Training_Lab.py",
+    ),
+    PageInfo(
+        title="Convert",
+        icon=":material/swap_horiz:",
+        url_path="Convert",
+        description="Turn a saved model's LSTMs into BiLSTMs, with a per-layer report.",
+        script="pages/3_Convert.py",
+    ),
+    PageInfo(
+        title="Pitfalls",
+        icon=":material/warning:",
+        url_path="Pitfalls",
+        description="The classic mistakes, each demonstrated live by real Keras.",
+        script="pages/4_Pitfalls.py",
+    ),
+)
+
+
+def st_page(info: PageInfo, home: Callable[[], None] | None = None) -> st.Page:
+    """The `st.Page` for ``info``: its script, or ``home`` for the home page (the default, at ``/``).
+
+    Must be called during a script run (Streamlit resolves the script path against ``app.py``).
+    """
+    if info.script is None:
+        if home is None:
+            raise ValueError(f"page {info.title!r} has no script: pass its render function")
+        return st.Page(home, title=info.title, icon=info.icon, url_path=info.url_path, default=True)
+    return st.Page(info.script, title=info.title, icon=info.icon, url_path=info.url_path)
+
+
+def tab_title(page_title: str) -> str:
+    """The browser tab's text for a page: ``BiLSTM Lab`` for Home, ``<page> · BiLSTM Lab`` else."""
+    return APP_TITLE if page_title == HOME.title else f"{page_title} · {APP_TITLE}"
+
+
+def declare_pages() -> st.Page:
+    """Declare the app's pages (Home first) and its one page config; return the page to run.
+
+    Called by ``app.py`` on every run, and by `page_setup` when Streamlit ran a page without it.
+    """
+    from bilstm_lab.ui import home  # home.py imports this module
+
+    current = st.navigation([st_page(HOME, home.render), *(st_page(info) for info in PAGES)])
+    st.set_page_config(page_title=tab_title(current.title), page_icon=APP_ICON, layout="wide")
+    return current
+
+
+# Set while app.py runs the current page (the script thread's own flag: sessions run in
+# separate threads), so `page_setup` can tell a routed run from one that bypassed app.py.
+_routing = threading.local()
+
+
+@contextmanager
+def routing() -> Iterator[None]:
+    """Mark the page run inside this block as started by ``app.py``'s `st.navigation`."""
+    _routing.active = True
+    try:
+        yield
+    finally:
+        _routing.active = False
+
+
+def page_setup() -> None:
+    """Call first in every ``pages/`` script: makes sure the page is inside the app's navigation.
+
+    Normally ``app.py`` declared the pages and runs this script, and there is nothing to do. But
+    a Streamlit server uses its legacy ``pages/``-directory mode until the first run that calls
+    `st.navigation`: if a fresh server's first visitor opens a page's URL rather than ``/``,
+    Streamlit runs the page script directly, with a sidebar that starts with "app", no icons and
+    no page config, and keeps doing so for every session until someone opens ``/``. Declaring
+    the pages here ends that mode at once, for this run and all later ones.
+
+    A page script run on its own (``AppTest.from_file("pages/...")``) has no ``app.py`` to
+    resolve the page scripts against; it renders without the navigation.
+    """
+    if getattr(_routing, "active", False):
+        return
+    try:
+        declare_pages()
+    except StreamlitPageNotFoundError:
+        return
 
 
 def show_input_error(error: ValueError) -> None:
     """Show a validation error as a readable message (never a traceback)."""
-    st.error(f"⚠️ {error}")
-
-
-#: The lab's pages: file-name prefix under ``pages/``, label, icon, one-line description.
-#: Material icons rather than emoji: they render on every machine (kiosk Chromium has no emoji font).
-PAGES: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "1_",
-        "Architecture Explorer",
-        ":material/search:",
-        "LSTM and BiLSTM side by side: shapes, parameters with formulas, diagrams, code.",
-    ),
-    (
-        "2_",
-        "Training Lab",
-        ":material/model_training:",
-        "Both variants trained live on toy tasks: where does the future context help?",
-    ),
-    (
-        "3_",
-        "Convert",
-        ":material/swap_horiz:",
-        "Turn a saved model's LSTMs into BiLSTMs, with a per-layer report.",
-    ),
-    (
-        "4_",
-        "Pitfalls",
-        ":material/warning:",
-        "The classic mistakes, each demonstrated live by real Keras.",
-    ),
-)
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def existing_pages() -> list[tuple[str | None, str, str, str]]:
-    """Each of `PAGES` with its script path relative to the app root, or ``None`` if not built.
-
-    Pages are built by different people at different times; linking to a missing file would
-    raise, so the home page links only to what exists.
-    """
-    found = []
-    for prefix, label, icon, description in PAGES:
-        matches = sorted((ROOT / "pages").glob(f"{prefix}*.py"))
-        path = f"pages/{matches[0].name}" if matches else None
-        found.append((path, label, icon, description))
-    return found
-
-
-def keep_keras_state_between_reruns() -> None:
-    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
-
-    Streamlit's script runner (``script_runner._clean_problem_modules``, 1.67) clears the Keras
-    session whenever *any* session's script run ends. In a shared server that resets
-    TensorFlow's default graph and kernel cache under every other session's running training
-    (the Training Lab's background jobs stalled in endless retracing), which is exactly the
-    global-state reset DESIGN.md forbids. This keeps Streamlit's other clean-up (closing
-    matplotlib figures) and drops only the Keras part. Idempotent; a no-op if Streamlit's
-    internals change shape.
-    """
-    import contextlib
-    import sys
-
-    try:
-        from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:  # pragma: no cover - Streamlit reorganised its internals
-        return
-    current = getattr(script_runner, "_clean_problem_modules", None)
-    if current is None or getattr(current, "_keeps_keras_state", False):
-        return
-
-    def clean_without_keras() -> None:
-        plt = sys.modules.get("matplotlib.pyplot")
-        if plt is not None:
-            # Same tolerance as Streamlit's own clean-up: never fail a script run over this.
-            with contextlib.suppress(Exception):
-                plt.close("all")
-
-    clean_without_keras._keeps_keras_state = True  # type: ignore[attr-defined]
-    script_runner._clean_problem_modules = clean_without_keras
+    st.error(str(error), icon=":material/error:")

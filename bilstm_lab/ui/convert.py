@@ -1,7 +1,11 @@
 """The Convert page: a real model's recurrent layers become bidirectional (or the reverse).
 
-Everything a user loads or converts lives in ``st.session_state`` (never a process-wide cache):
-models are mutable and belong to one browser session. Every failure becomes one ``st.error``.
+The server never holds a Keras model. The page keeps the model file's bytes (the upload, capped,
+or an example's) and what the workers said about them (plain data from `bilstm_lab.core`) in
+``st.session_state`` — per browser session, never a process-wide cache — and every load,
+conversion and save/reload check runs as a job in a worker process (`bilstm_lab.ui.pool`).
+Every failure becomes one ``st.error``; a failed job is remembered per input, so a rerun does
+not send the same bad file to a worker again.
 """
 
 from __future__ import annotations
@@ -11,82 +15,85 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.core.analysis import fmt
+from bilstm_lab.core import explain
+from bilstm_lab.core.conversion import (
+    ConversionCheck,
+    ConversionReport,
+    ConvertRequest,
+    ConvertResult,
+    Direction,
+)
+from bilstm_lab.core.errors import InputError
+from bilstm_lab.core.formatting import fmt
+from bilstm_lab.core.model_info import (
+    EXAMPLE_TITLES,
+    MAX_UPLOAD_BYTES,
+    ExampleModel,
+    InspectRequest,
+    ModelInfo,
+    file_too_large,
+)
+from bilstm_lab.core.spec import MergeMode
+from bilstm_lab.render.model_graph import model_dot
 from bilstm_lab.ui.common import show_input_error
+from bilstm_lab.ui.pool import worker_pool
+from bilstm_lab.workers.pool import JobCancelled, JobError, WorkerLost
 
 SOURCE_EXAMPLE = "Built-in example"
 SOURCE_UPLOAD = "Upload a .keras file"
 TO_BI = "LSTM → BiLSTM (wrap)"
 TO_UNI = "BiLSTM → LSTM (unwrap)"
+#: The direction radio's labels and what they ask the converter for.
+DIRECTIONS = {TO_BI: Direction.WRAP, TO_UNI: Direction.UNWRAP}
+
+# Session-state keys (besides the widgets' own).
+LOADED_KEY = "convert_loaded"
+RESULT_KEY = "convert_result"
+FAILURE_KEY = "convert_failure"
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedModel:
-    """The model the page works on, and where it came from."""
+    """The model file the page works on, where it came from, and its table and graph.
+
+    Attributes:
+        key: identifies the source (``example:<key>`` or ``upload:<file id>:<size>``).
+        label: its display name (file name or example title; user text for an upload).
+        data: the ``.keras`` bytes (at most `MAX_UPLOAD_BYTES`).
+        info: what a worker read from them.
+    """
 
     key: str
     label: str
-    model: Any
+    data: bytes
+    info: ModelInfo
 
 
-@dataclass
+@dataclass(frozen=True)
 class ConvertedModel:
-    """One conversion, its saved bytes, and the reload check."""
+    """One conversion: its options, the checked bytes, the report and the converted graph."""
 
     key: tuple[Any, ...]
-    conversion: Any
+    report: ConversionReport
     data: bytes
-    check: str
+    check: ConversionCheck
+    info: ModelInfo
 
 
-def model_dot(model: Any, highlight: set[str] | None = None, fresh: set[str] | None = None) -> str:
-    """Graphviz DOT of a Keras model's layer graph, output shapes on the edges.
+@dataclass(frozen=True)
+class Failure:
+    """A job that failed for one input (``key``): shown again on reruns, never resubmitted."""
 
-    Args:
-        model: a built Sequential or Functional model.
-        highlight: layer names to colour green (the converted ones).
-        fresh: layer names to colour orange (freshly initialised).
+    key: tuple[Any, ...]
+    what: str
+    error: BaseException
 
-    Returns:
-        DOT text for ``st.graphviz_chart``.
-    """
-    from bilstm_lab.core.analysis import format_shape
-    from bilstm_lab.models.builder import layer_type
 
-    highlight, fresh = highlight or set(), fresh or set()
-    edges: set[tuple[str, str]] = set()
-    lines = [
-        "digraph model {",
-        '  rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f3f4f6", '
-        'fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
-    ]
-    for layer in model.layers:
-        kind = layer_type(layer)
-        fill = "#c7e9c0" if layer.name in highlight else "#f3f4f6"
-        fill = "#fdd9a0" if layer.name in fresh else fill
-        parts = [layer.name, kind] + (
-            [f"{fmt(layer.count_params())} params"] if layer.count_params() else []
-        )
-        label = "\\n".join(_dot_escape(part) for part in parts)  # DOT's own line breaks
-        lines.append(f'  "{_dot_escape(layer.name)}" [label="{label}", fillcolor="{fill}"];')
-        for node in getattr(layer, "_inbound_nodes", []):
-            for tensor in node.input_tensors:
-                parent = tensor._keras_history[0]
-                # A reloaded Sequential records one node per build/call: draw each edge once.
-                if (parent.name, layer.name) in edges:
-                    continue
-                edges.add((parent.name, layer.name))
-                shape = format_shape([tuple(tensor.shape)])
-                lines.append(
-                    f'  "{_dot_escape(parent.name)}" -> "{_dot_escape(layer.name)}" '
-                    f'[label=" {shape}"];'
-                )
-    lines.append("}")
-    return "\n".join(lines)
+class _Shown(Exception):
+    """The page has shown why it cannot go on (ends this run's drawing quietly)."""
 
 
 def plain_text(text: str) -> str:
@@ -100,30 +107,63 @@ def plain_text(text: str) -> str:
     return text
 
 
-def _dot_escape(text: str) -> str:
-    # Layer names in an uploaded file are user text: keep quotes from breaking the DOT.
-    return text.replace("\\", "/").replace('"', "'")
+def _show_failure(failure: Failure) -> None:
+    error = failure.error
+    retry = False
+    if isinstance(error, InputError):  # UploadError, ConversionError, SpecError: all say why
+        show_input_error(ValueError(plain_text(str(error))))
+    elif isinstance(error, WorkerLost):
+        st.error(explain.JOB_INTERRUPTED.format(what=failure.what), icon=":material/error:")
+        retry = True
+    elif isinstance(error, JobCancelled):
+        st.error(explain.JOB_LEFT_QUEUE.format(what=failure.what), icon=":material/error:")
+        retry = True
+    else:
+        kind = error.type_name if isinstance(error, JobError) else type(error).__name__
+        show_input_error(ValueError(f"the model could not be processed: {kind}"))
+    if retry and st.button("Try again", icon=":material/refresh:", key="convert_retry"):
+        st.session_state.pop(FAILURE_KEY, None)
+        st.rerun()
+
+
+def _run_job(key: tuple[Any, ...], job: str, payload: object, what: str, spinner: str) -> Any:
+    """Run a worker job for the input ``key`` and return its result.
+
+    Raises:
+        _Shown: the job failed now or earlier for this same input; the reason is on the page.
+    """
+    failure = st.session_state.get(FAILURE_KEY)
+    if failure is not None and failure.key == key:
+        _show_failure(failure)
+        raise _Shown
+    st.session_state.pop(FAILURE_KEY, None)
+    try:
+        with st.spinner(spinner):
+            return worker_pool().submit(job, payload).wait()
+    except Exception as error:  # the job's own error, WorkerLost, JobCancelled or JobError
+        failure = Failure(key, what, error)
+    st.session_state[FAILURE_KEY] = failure
+    _show_failure(failure)
+    raise _Shown
 
 
 def _load(source: str) -> LoadedModel | None:
-    """The chosen example or the uploaded file, loaded once per session and source."""
-    from bilstm_lab.models.examples import EXAMPLES, EXAMPLES_BY_KEY
-    from bilstm_lab.models.model_io import MAX_UPLOAD_BYTES, ModelFileTooLarge
-
-    loader: Callable[[], Any]
+    """The chosen example or the uploaded file, read by a worker once per session and source."""
+    fetch: Callable[[str], LoadedModel]
     if source == SOURCE_EXAMPLE:
-        key = st.selectbox(
+        example = st.selectbox(
             "Example model",
-            [example.key for example in EXAMPLES],
-            format_func=lambda k: EXAMPLES_BY_KEY[k].title,
+            list(EXAMPLE_TITLES),
+            format_func=lambda k: EXAMPLE_TITLES[k],
             key="convert_example",
         )
-        cache_key, label = f"example:{key}", EXAMPLES_BY_KEY[key].title
+        cache_key = f"example:{example}"
 
-        def loader() -> Any:
-            from bilstm_lab.models.examples import build_example
-
-            return build_example(key, seed=0)
+        def fetch(key: str) -> LoadedModel:
+            built: ExampleModel = _run_job(
+                ("load", key), "example_model", example, "Loading the model", "Loading the model…"
+            )
+            return LoadedModel(key, built.title, built.data, built.info)
     else:
         uploaded = st.file_uploader(
             "A model saved with `model.save('model.keras')` "
@@ -132,38 +172,45 @@ def _load(source: str) -> LoadedModel | None:
             key="convert_upload",
         )
         if uploaded is None:
-            st.info("Upload a `.keras` file, or pick a built-in example above.")
+            st.info(
+                "Upload a `.keras` file, or pick a built-in example above.", icon=":material/info:"
+            )
             return None
         name = re.sub(r"[^\w.\- ]", "_", uploaded.name)[:80]  # user text, shown in messages
         if uploaded.size > MAX_UPLOAD_BYTES:  # refuse before reading the bytes
-            raise ModelFileTooLarge(
-                f"{name} is too large: the limit is {MAX_UPLOAD_BYTES / (1024 * 1024):.1f} MB, "
-                f"received {uploaded.size / (1024 * 1024):.1f} MB"
+            raise file_too_large(name, uploaded.size)
+        cache_key = f"upload:{uploaded.file_id}:{uploaded.size}"
+        file = uploaded
+
+        def fetch(key: str) -> LoadedModel:
+            data = file.getvalue()
+            info: ModelInfo = _run_job(
+                ("load", key),
+                "inspect_upload",
+                InspectRequest(data, name),
+                "Loading the model",
+                "Loading the model…",
             )
-        cache_key, label = f"upload:{uploaded.file_id}:{uploaded.size}", name
+            return LoadedModel(key, name, data, info)
 
-        def loader() -> Any:
-            from bilstm_lab.models.model_io import load_model_bytes
-
-            return load_model_bytes(uploaded.getvalue(), name)
-
-    loaded = st.session_state.get("convert_loaded")
-    if loaded is None or loaded.key != cache_key:
-        st.session_state.pop("convert_loaded", None)
-        with st.spinner("Loading the model…"):
-            loaded = LoadedModel(cache_key, label, loader())
-        st.session_state["convert_loaded"] = loaded
+    loaded = st.session_state.get(LOADED_KEY)
+    if loaded is not None and loaded.key == cache_key:
+        return loaded
+    # A new model: forget the old one and its conversion (their bytes add up).
+    st.session_state.pop(LOADED_KEY, None)
+    st.session_state.pop(RESULT_KEY, None)
+    loaded = fetch(cache_key)
+    st.session_state[LOADED_KEY] = loaded
     return loaded
 
 
 def _convert(loaded: LoadedModel) -> ConvertedModel | None:
     """Read the conversion options and convert (once per session and set of options)."""
-    from bilstm_lab.core.spec import MergeMode
-    from bilstm_lab.models.convert import bidirectional_layer_names, recurrent_layer_names
-
-    model = loaded.model
-    plain, wrapped = recurrent_layer_names(model), bidirectional_layer_names(model)
+    plain, wrapped = list(loaded.info.recurrent), list(loaded.info.bidirectional)
     directions = ([TO_BI] if plain else []) + ([TO_UNI] if wrapped else [])
+    if not directions:
+        st.info("This model has no layer the converter can change.", icon=":material/info:")
+        return None
     left, middle, right = st.columns([1.2, 2, 1.3])
     direction = left.radio("Direction", directions, key="convert_direction")
     names = plain if direction == TO_BI else wrapped
@@ -182,51 +229,36 @@ def _convert(loaded: LoadedModel) -> ConvertedModel | None:
             help="Start each forward direction from the original layer's weights",
         )
     if not layers:
-        st.info("Choose at least one layer to convert.")
+        st.info("Choose at least one layer to convert.", icon=":material/info:")
         return None
     key = (loaded.key, direction, tuple(layers), merge, warm)
-    result = st.session_state.get("convert_result")
+    result = st.session_state.get(RESULT_KEY)
     if result is not None and result.key == key:
         return result
-    st.session_state.pop("convert_result", None)
-    with st.spinner("Converting, saving and re-loading the model…"):
-        result = _run_conversion(model, key, direction, layers, merge, warm)
-    st.session_state["convert_result"] = result
+    st.session_state.pop(RESULT_KEY, None)
+    request = ConvertRequest(
+        data=loaded.data,
+        name=loaded.label,
+        direction=DIRECTIONS[direction],
+        layers=tuple(layers),
+        merge_mode=merge,
+        warm_start=warm,
+        seed=0,
+    )
+    converted: ConvertResult = _run_job(
+        ("convert", *key),
+        "convert_upload",
+        request,
+        "The conversion",
+        "Converting, saving and re-loading the model…",
+    )
+    result = ConvertedModel(key, converted.report, converted.data, converted.check, converted.info)
+    st.session_state[RESULT_KEY] = result
     return result
 
 
-def _run_conversion(
-    model: Any, key: tuple[Any, ...], direction: str, layers: list[str], merge: str, warm: bool
-) -> ConvertedModel:
-    from bilstm_lab.models.convert import to_bidirectional, unwrap_bidirectional
-    from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
-
-    if direction == TO_BI:
-        conversion = to_bidirectional(model, layers, merge_mode=merge, warm_start=warm, seed=0)
-    else:
-        conversion = unwrap_bidirectional(model, layers, seed=0)
-    data = model_to_bytes(conversion.model)
-    # Prove the download works: load it back the way an upload is loaded, and predict.
-    reloaded = load_model_bytes(data, "the converted model")
-    # A free (None) time or feature axis gets a small concrete size for the check batch.
-    batch = [
-        np.zeros((2, *(4 if dim is None else dim for dim in tensor.shape[1:])), dtype=tensor.dtype)
-        for tensor in reloaded.inputs
-    ]
-    outputs = reloaded.predict(batch[0] if len(batch) == 1 else batch, verbose=0)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    shapes = ", ".join(str(tuple(o.shape)) for o in outputs)
-    check = (
-        f"Saved ({len(data) / 1024:,.0f} KB), loaded back with safe_mode=True, and predicted a "
-        f"batch of {batch[0].shape} → {shapes}."
-    )
-    return ConvertedModel(key, conversion, data, check)
-
-
-def _layer_table(model: Any) -> pd.DataFrame:
-    from bilstm_lab.models.model_io import inspect_rows
-
-    frame = pd.DataFrame(inspect_rows(model))
+def _layer_table(info: ModelInfo) -> pd.DataFrame:
+    frame = pd.DataFrame(info.rows())
     frame["params"] = frame["params"].map(fmt)
     return frame
 
@@ -247,11 +279,10 @@ def render() -> None:
         if loaded is None:
             return
         result = _convert(loaded)
-    except ValueError as error:  # ModelFileError, ConversionError, SpecError: all say why
-        show_input_error(ValueError(plain_text(str(error))))
+    except _Shown:
         return
-    except Exception as error:
-        show_input_error(ValueError(f"the model could not be processed: {type(error).__name__}"))
+    except InputError as error:  # an upload refused before any job (too large)
+        show_input_error(ValueError(plain_text(str(error))))
         return
     if result is None:
         return
@@ -259,8 +290,7 @@ def render() -> None:
 
 
 def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
-    report = result.conversion.report
-    before, after = loaded.model, result.conversion.model
+    report = result.report
     a, b, c = st.columns(3)
     a.metric("Parameters before", fmt(report.params_before))
     b.metric(
@@ -273,7 +303,8 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
     if report.fresh_layers:
         st.warning(
             "Freshly initialised — retrain these: "
-            + ", ".join(f"`{n.replace('`', '')}`" for n in report.fresh_layers)
+            + ", ".join(f"`{n.replace('`', '')}`" for n in report.fresh_layers),
+            icon=":material/warning:",
         )
 
     st.subheader("What happened to each layer")
@@ -287,21 +318,27 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
         hide_index=True,
         width="stretch",
     )
-    changed = {row.after for row in report.rows if row.type_before != row.type_after}
     left, right = st.columns(2)
     with left:
         st.subheader("Before")
-        st.graphviz_chart(model_dot(before))
-        st.dataframe(_layer_table(before), hide_index=True, width="stretch")
+        st.graphviz_chart(model_dot(loaded.info))
+        st.dataframe(_layer_table(loaded.info), hide_index=True, width="stretch")
     with right:
         st.subheader("After")
-        st.graphviz_chart(model_dot(after, highlight=changed, fresh=set(report.fresh_layers)))
+        st.graphviz_chart(
+            model_dot(result.info, highlight=report.changed_layers, fresh=report.fresh_layers)
+        )
         st.caption("green: converted · orange: freshly initialised")
-        st.dataframe(_layer_table(after), hide_index=True, width="stretch")
+        st.dataframe(_layer_table(result.info), hide_index=True, width="stretch")
 
-    st.success("✓ " + result.check)
+    check = result.check
+    st.success(
+        explain.conversion_check(check.size_bytes, check.batch_shapes, check.output_shapes),
+        icon=":material/check_circle:",
+    )
     suffix = "_bidirectional" if result.key[1] == TO_BI else "_unwrapped"
-    base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in before.name)[:60] or "model"
+    name = loaded.info.name
+    base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "model"
     st.download_button(
         "Download the converted .keras",
         icon=":material/download:",

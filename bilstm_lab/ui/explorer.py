@@ -1,7 +1,7 @@
 """The Architecture Explorer: LSTM and BiLSTM side by side, from one spec.
 
-The page paints from the pure-Python engine (`spec`, `analysis`, `diagrams`, `codegen`) alone;
-TensorFlow is imported only when the user asks for the "Verified with Keras" check. Widget
+The page paints from the pure-Python engine (`core`, `render`) alone; the "Verify with real
+Keras" check runs as a job in a worker process, so this process never imports TensorFlow. Widget
 state, the spec and the URL's query parameters are kept in step: the URL is read once per
 visit, and rewritten after every valid change so that a copied link reopens the same view.
 """
@@ -13,14 +13,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from bilstm_lab.core.analysis import (
-    Comparison,
-    VariantAnalysis,
-    compare,
-    describe,
-    fmt,
-    format_shape,
-)
+from bilstm_lab.core import explain
+from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare, describe
+from bilstm_lab.core.errors import TooLargeToVerify
+from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
 from bilstm_lab.core.spec import (
     ACTIVATIONS,
@@ -36,15 +32,13 @@ from bilstm_lab.core.spec import (
     from_json,
     from_query,
 )
+from bilstm_lab.core.verification import Verification
+from bilstm_lab.render.breakdown import GATE_NAMES, PARTS, breakdown_figure, parameter_breakdown
 from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
-from bilstm_lab.render.diagrams import (
-    GATE_NAMES,
-    PARTS,
-    breakdown_figure,
-    parameter_breakdown,
-    stack_dot,
-    unrolled_figure,
-)
+from bilstm_lab.render.stack import stack_dot
+from bilstm_lab.render.unrolled import unrolled_figure
+from bilstm_lab.ui.pool import worker_pool
+from bilstm_lab.workers.pool import WorkerLost
 
 #: Every widget key starts with this, so the Explorer's state never collides with other pages'.
 PREFIX = "ex_"
@@ -433,18 +427,18 @@ def render_numbers(comparison: Comparison) -> None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _verify(spec_json: str) -> tuple[bool, str, list[str]]:
-    # A pure result keyed on the spec: safe to share; the models themselves are not kept.
-    from bilstm_lab.models.verify import verify_spec
-
-    verification = verify_spec(from_json(spec_json))
+def _verify(spec_json: str) -> tuple[bool | None, str, list[str]]:
+    # A pure result keyed on the spec: safe to share. The models are built in a worker process
+    # and never reach this one.
+    try:
+        verification: Verification = worker_pool().submit("verify", spec_json).wait()
+    except TooLargeToVerify as error:
+        return None, str(error), []
     return verification.ok, verification.summary(), [str(m) for m in verification.mismatches]
 
 
 def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
     """The "Verified with Keras" button and its result, plus the CSV download."""
-    from bilstm_lab.models.verify import TooLargeToVerify
-
     results: dict[str, Any] = st.session_state.setdefault(_key("verified"), {})
     key = spec.to_json()
     left, right = st.columns([1, 1])
@@ -465,14 +459,14 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
             with st.spinner("Building the real models…"):
                 try:
                     results[key] = _verify(key)
-                except TooLargeToVerify as error:
-                    results[key] = (None, str(error), [])
+                except WorkerLost:
+                    st.error(explain.JOB_INTERRUPTED.format(what="The check"), icon=":material/error:")
         if key in results:
             ok, summary, mismatches = results[key]
             if ok is None:
                 st.info(f"Not verified: {summary}. The numbers come from the analysis alone.")
             elif ok:
-                st.success(f"✅ Verified: {summary}.")
+                st.success(f"{summary[0].upper()}{summary[1:]}.", icon=":material/verified:")
             else:
                 st.error(f"✗ {summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches))
 

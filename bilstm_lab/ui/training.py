@@ -1,49 +1,40 @@
 """The Training Lab page: pick a task, train LSTM and BiLSTM side by side, see where they differ.
 
-Training runs on a background thread owned by the browser session (`bilstm_lab.slots.Job`), so
-the script run is never blocked: a fragment polls the job every 1.5 s to draw live curves,
-the Stop button is handled at once, and the process-wide slots bound how many trainings run.
-Results (and the trained models) are kept in ``st.session_state`` so they survive reruns.
-
-TensorFlow is imported lazily (inside the functions that need it) so the controls paint first.
+Training runs as a job in a warm worker process (`bilstm_lab.workers`), so the script run is
+never blocked and this process never imports TensorFlow: a fragment polls the job every 1.5 s
+to draw live curves, the Stop button is handled at once, and the pool's first-come-first-served
+queue bounds how many trainings run. Results (plain numbers) are kept in ``st.session_state``
+so they survive reruns; the models stay in the worker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from bilstm_lab.core.spec import SpecError
+from bilstm_lab.core import explain
+from bilstm_lab.core.errors import InputError
+from bilstm_lab.core.results import LiveSnapshot, TrainResult
 from bilstm_lab.core.tasks import TASKS, TaskParams, get_task
-from bilstm_lab.slots import SLOTS, Job, JobState
+from bilstm_lab.core.train_config import TrainConfig
+from bilstm_lab.render.training_charts import (
+    delay_figure,
+    hidden_state_figure,
+    live_figure,
+    step_accuracy_figure,
+)
 from bilstm_lab.ui.common import show_input_error
-
-if TYPE_CHECKING:
-    from bilstm_lab.training.loop import EpochRecord, Progress, TrainConfig, TrainResult
+from bilstm_lab.ui.pool import worker_pool
+from bilstm_lab.workers.pool import Job, JobState, WorkerLost
 
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
 RUNS_KEY = "training_lab_runs"
-# Each poll is a script run plus Streamlit's gc.collect(2) (~0.25 s of GIL): keep it rare.
+NOTICE_KEY = "training_lab_notice"
+#: How often the live panel polls the job (a fragment rerun: cheap, no TensorFlow here).
 POLL_SECONDS = 1.5
-
-UNI_COLOR = "#d62728"  # red: the model that reads left to right only
-BI_COLOR = "#1f77b4"  # blue: the model that reads both ways
-CEILING_COLOR = "#7f7f7f"
-
-
-@dataclass
-class LiveState:
-    """What the training thread reports: the last progress and the loss curve so far."""
-
-    progress: Progress
-    points: list[tuple[float, float, float]]  # (epoch position, loss LSTM, loss BiLSTM)
 
 
 # --- controls ---------------------------------------------------------------------------------
@@ -126,10 +117,8 @@ def build_config(values: dict[str, Any]) -> TrainConfig:
     """Turn raw control values into a validated `TrainConfig`.
 
     Raises:
-        SpecError: naming the first bad field.
+        InputError: naming the first bad field.
     """
-    from bilstm_lab.training.loop import TrainConfig
-
     params = TaskParams(
         seq_len=int(values["seq_len"]), k=int(values["k"]), vocab=int(values["vocab"])
     )
@@ -152,23 +141,12 @@ def build_config(values: dict[str, Any]) -> TrainConfig:
 
 
 def _start(config: TrainConfig) -> None:
-    """Button callback: start a training job for this session."""
-    from bilstm_lab.training.loop import train
-
-    old = st.session_state.get(JOB_KEY)
+    """Button callback: submit a training job for this session (one at a time)."""
+    old: Job | None = st.session_state.get(JOB_KEY)
     if old is not None and old.active:
         return
-    points: list[tuple[float, float, float]] = []
-
-    def work(should_stop: Any, report: Any) -> TrainResult:
-        def on_progress(progress: Progress) -> None:
-            position = progress.epoch - 1 + progress.batch / progress.batches
-            points.append((position, progress.loss_uni, progress.loss_bi))
-            report(LiveState(progress, list(points)))
-
-        return train(config, on_progress=on_progress, should_stop=should_stop)
-
-    st.session_state[JOB_KEY] = Job(work).start()
+    st.session_state.pop(NOTICE_KEY, None)
+    st.session_state[JOB_KEY] = worker_pool().submit("train", config)
 
 
 def _stop() -> None:
@@ -179,7 +157,11 @@ def _stop() -> None:
 
 
 def _collect_finished_job() -> None:
-    """Move a finished job's result into the session (or show why it failed)."""
+    """Move a finished job's result into the session, or keep the reason it has none.
+
+    The reason is kept in the session (not just drawn once) so it stays on screen through
+    later reruns, until the next Train.
+    """
     job: Job | None = st.session_state.get(JOB_KEY)
     if job is None or job.active:
         return
@@ -188,13 +170,28 @@ def _collect_finished_job() -> None:
         result: TrainResult = job.result
         st.session_state[RESULT_KEY] = result
         st.session_state.setdefault(RUNS_KEY, []).append(run_summary(result))
+        return
+    if isinstance(job.error, WorkerLost):
+        notice = ("error", explain.TRAINING_INTERRUPTED)
+    elif isinstance(job.error, ValueError):
+        notice = ("error", str(job.error))
     elif job.state == JobState.FAILED:
-        if isinstance(job.error, ValueError):
-            show_input_error(job.error)
-        else:
-            st.error(f"Training failed: {type(job.error).__name__}: {job.error}")
+        notice = ("error", explain.job_failed("The training", job.error))
     else:
-        st.info("The training left the queue before it started (stopped, or waited too long).")
+        notice = ("info", explain.TRAINING_LEFT_QUEUE)
+    st.session_state[NOTICE_KEY] = notice
+
+
+def _show_notice() -> None:
+    """Why the last training has no result, if it has none."""
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice is None:
+        return
+    kind, text = notice
+    if kind == "error":
+        st.error(text, icon=":material/error:")
+    else:
+        st.info(text, icon=":material/info:")
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -207,15 +204,15 @@ def live_panel() -> None:
         st.rerun()  # the whole page: show the results
     job.touch()  # heartbeat: this session is still watching
     if job.state == JobState.QUEUED:
-        position = job.position()
+        pool = worker_pool()
         st.info(
-            f"⏳ Waiting for a free training slot — you are number {position} in the queue "
-            f"({SLOTS.running} of {SLOTS.capacity} slots busy)."
+            explain.queue_position(job.position(), pool.running, pool.size),
+            icon=":material/hourglass_top:",
         )
         return
-    live: LiveState | None = job.progress
+    live: LiveSnapshot | None = job.progress
     if live is None:
-        st.progress(0.0, text="Starting: building both models and compiling the training step…")
+        st.progress(0.0, text=explain.TRAINING_STARTING)
         return
     p = live.progress
     stopping = " — stopping…" if job.stop_requested else ""
@@ -223,151 +220,7 @@ def live_panel() -> None:
         p.fraction,
         text=f"Epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · {p.seconds:.1f} s{stopping}",
     )
-    st.plotly_chart(live_figure(live.points, p.history), key="tl_live_chart")
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def live_figure(
-    points: list[tuple[float, float, float]], history: tuple[EpochRecord, ...] | list[EpochRecord]
-) -> go.Figure:
-    """Loss per batch group and held-out accuracy per epoch, for both variants."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Training loss", "Held-out accuracy"))
-    if points:
-        xs = [pt[0] for pt in points]
-        fig.add_trace(
-            go.Scatter(x=xs, y=[pt[1] for pt in points], name="LSTM", line={"color": UNI_COLOR}),
-            1,
-            1,
-        )
-        fig.add_trace(
-            go.Scatter(x=xs, y=[pt[2] for pt in points], name="BiLSTM", line={"color": BI_COLOR}),
-            1,
-            1,
-        )
-    if history:
-        epochs = [h.epoch for h in history]
-        fig.add_trace(
-            go.Scatter(
-                x=epochs,
-                y=[h.val_acc_uni for h in history],
-                name="LSTM (held-out)",
-                mode="lines+markers",
-                line={"color": UNI_COLOR},
-                showlegend=False,
-            ),
-            1,
-            2,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=epochs,
-                y=[h.val_acc_bi for h in history],
-                name="BiLSTM (held-out)",
-                mode="lines+markers",
-                line={"color": BI_COLOR},
-                showlegend=False,
-            ),
-            1,
-            2,
-        )
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_layout(height=320, margin={"t": 40, "b": 40, "l": 40, "r": 20})
-    return fig
-
-
-def step_accuracy_figure(result: TrainResult, names: tuple[str, str]) -> go.Figure:
-    """Held-out accuracy at each time step, with the causal ceiling and chance level."""
-    assert result.step_acc_uni is not None and result.step_acc_bi is not None
-    steps = list(range(len(result.step_acc_bi)))
-    fig = go.Figure()
-    if result.ceiling is not None:
-        ceiling = result.ceiling
-        for t in steps:
-            if not np.isnan(ceiling[t]) and ceiling[t] < 0.999:
-                # Shade the steps whose answer is (at least partly) still in the future.
-                fig.add_vrect(
-                    x0=t - 0.5, x1=t + 0.5, fillcolor="#ffe9a8", opacity=0.5, line_width=0
-                )
-        fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=_nan_to_none(ceiling),
-                name="best any left-to-right model can do",
-                mode="lines",
-                line={"color": CEILING_COLOR, "dash": "dash", "shape": "hvh"},
-            ),
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=steps,
-            y=_nan_to_none(result.step_acc_bi),
-            name=names[0],
-            mode="lines+markers",
-            line={"color": BI_COLOR, "width": 3},
-        ),
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=steps,
-            y=_nan_to_none(result.step_acc_uni),
-            name=names[1],
-            mode="lines+markers",
-            line={"color": UNI_COLOR, "width": 3},
-        ),
-    )
-    fig.add_hline(
-        y=result.chance,
-        line_dash="dot",
-        line_color="#444",
-        annotation_text=f"chance {result.chance:.0%}",
-        annotation_position="bottom right",
-    )
-    fig.update_layout(
-        height=380,
-        xaxis={"title": "time step t (label position)", "dtick": 1},
-        yaxis={"title": "held-out accuracy", "range": [0, 1.05], "tickformat": ".0%"},
-        legend={"orientation": "h", "y": 1.12},
-        margin={"t": 40, "b": 40, "l": 50, "r": 20},
-    )
-    return fig
-
-
-def hidden_state_figure(result: TrainResult) -> go.Figure:
-    """Heatmaps of the BiLSTM's forward and backward hidden states on the sample."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.08,
-        subplot_titles=(
-            "forward direction (has read tokens 0…t)",
-            "backward direction (has read tokens t…T−1)",
-        ),
-    )
-    for col, states in ((1, result.hidden_forward), (2, result.hidden_backward)):
-        fig.add_trace(
-            go.Heatmap(
-                z=states.T,
-                zmin=-1,
-                zmax=1,
-                colorscale="RdBu",
-                showscale=col == 2,
-                x=list(range(states.shape[0])),
-                hovertemplate="t=%{x} unit=%{y}: %{z:.2f}<extra></extra>",
-            ),
-            1,
-            col,
-        )
-    fig.update_xaxes(title_text="time step t", dtick=2)
-    fig.update_yaxes(title_text="unit", row=1, col=1)
-    fig.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20})
-    return fig
-
-
-def _nan_to_none(values: np.ndarray) -> list[float | None]:
-    return [None if np.isnan(v) else float(v) for v in values]
+    st.plotly_chart(live_figure(list(live.points), p.history), key="tl_live_chart")
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -418,9 +271,7 @@ def run_summary(result: TrainResult) -> dict[str, Any]:
 
 def render_results(result: TrainResult) -> None:
     """Everything shown after a run (from the session's stored result)."""
-    from bilstm_lab.training.loop import variant_names, verdict
-
-    names = variant_names(result.config)
+    names = explain.variant_names(result.config)
     task = result.config.task_obj
     st.subheader(f"Results · {task.name}")
     cols = st.columns(3)
@@ -441,7 +292,7 @@ def render_results(result: TrainResult) -> None:
         help=f"{result.epochs_done} epoch(s), ended: {result.reason}",
     )
     st.markdown("#### Verdict")
-    st.success("\n".join(f"- {line}" for line in verdict(result)))
+    st.success("\n".join(f"- {line}" for line in explain.verdict(result)))
     if result.step_acc_uni is not None:
         st.markdown("#### Accuracy at each time step")
         st.caption(
@@ -477,35 +328,6 @@ def render_runs() -> None:
         st.plotly_chart(delay_figure(runs), key="tl_delay_chart")
 
 
-def delay_figure(runs: list[dict[str, Any]]) -> go.Figure:
-    """The target-delay trade-off from this session's runs: LSTM accuracy against its latency."""
-    fig = go.Figure()
-    frame = pd.DataFrame(runs)
-    for (task, k), group in frame.groupby(["task", "k"], dropna=False, sort=False):
-        group = group.sort_values("delay d")
-        label = task if pd.isna(k) else f"{task}, k={int(k)}"
-        fig.add_trace(
-            go.Scatter(
-                x=group["delay d"].tolist(), y=group["LSTM acc"].tolist(), mode="lines+markers",
-                name=f"LSTM · {label}", line={"color": UNI_COLOR},
-            )
-        )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
-                x=group["delay d"].tolist(), y=group["BiLSTM acc"].tolist(), mode="markers",
-                name=f"BiLSTM (no delay) · {label}", marker={"color": BI_COLOR, "symbol": "diamond"},
-            )
-        )  # fmt: skip
-    fig.update_layout(
-        title="Target delay: the LSTM's accuracy against how many steps late it answers",
-        xaxis={"title": "delay d (steps of latency)", "dtick": 1},
-        yaxis={"title": "held-out accuracy", "range": [0, 1.05], "tickformat": ".0%"},
-        height=340,
-        margin={"t": 50, "b": 40, "l": 50, "r": 20},
-    )
-    return fig
-
-
 def render_page() -> None:
     """The whole Training Lab page."""
     st.title("Training Lab")
@@ -520,7 +342,7 @@ def render_page() -> None:
     config: TrainConfig | None
     try:
         config = build_config(values)
-    except SpecError as error:
+    except InputError as error:
         show_input_error(error)
         config = None
     _collect_finished_job()
@@ -536,6 +358,7 @@ def render_page() -> None:
         args=(config,),
     )
     cols[1].button("Stop", key="tl_stop", disabled=not running, on_click=_stop)
+    _show_notice()
     if running:
         live_panel()
     result: TrainResult | None = st.session_state.get(RESULT_KEY)

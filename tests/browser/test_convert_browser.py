@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bilstm_lab.models.model_io import load_model_file
-from tests.browser.conftest import wait_for_app
+from labharness.browser import wait_for_app
 from tests.helpers_models import D, T, bad_upload, make_model, save_bytes
 
 pytestmark = pytest.mark.browser

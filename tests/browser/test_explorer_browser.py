@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bilstm_lab.core.analysis import compare, fmt
+from bilstm_lab.core.analysis import compare
+from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode, ModelSpec
 from bilstm_lab.ui.common import existing_pages
 

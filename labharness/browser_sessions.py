@@ -1,53 +1,32 @@
-"""Drive many simultaneous browser sessions against one Streamlit server (async Playwright).
+"""Many simultaneous students as browser contexts against one Streamlit server (async Playwright).
 
-Used by the concurrency test (`test_concurrency.py`, a smaller N) and by `bench/load.py` (the
-full N). Each session opens the Explorer with its own configuration in the URL, checks that it
-reads back its *own* totals (no cross-talk), then changes the units control and times how long
-the page takes to show the new, correct totals.
+Used by the concurrency test (`tests/browser/test_concurrency.py`). Each Explorer session opens
+its own configuration in the URL, checks that it reads back its *own* totals (no cross-talk),
+then changes the units control and times how long the page takes to show the new, correct
+totals. Each training session presses Train on the Training Lab and waits for the verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import statistics
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bilstm_lab.core.analysis import compare, fmt
-from bilstm_lab.core.spec import FeatureInput, ModelSpec
-from tests.browser.conftest import CHROMIUM
-from tests.browser.conftest import CHROMIUM_ARGS as HARNESS_CHROMIUM_ARGS
-from tests.conftest import rss_kib
+from bilstm_lab.core.spec import ModelSpec
+from labharness.browser import SESSION_VIEWPORT, launch_options
+from labharness.sessions import (
+    EXPLORER_PATH,
+    TOTAL_LABELS,
+    UNITS_LABEL,
+    SessionResult,
+    expected_totals,
+    session_spec,
+)
 
-EXPLORER_PATH = "/Architecture_Explorer"
-# Many renderers at once exhaust the small /dev/shm of a container; use /tmp instead.
-CHROMIUM_ARGS = [*HARNESS_CHROMIUM_ARGS, "--disable-dev-shm-usage"]
 TIMEOUT_MS = 180_000
-
-
-def session_spec(index: int, units: int | None = None) -> ModelSpec:
-    """A configuration unique to session ``index`` (so its totals are unique too)."""
-    return ModelSpec(units=(units or 8 + index,), input=FeatureInput(seq_len=6, features=3 + index))
-
-
-def expected_totals(spec: ModelSpec) -> tuple[str, str]:
-    """The LSTM and BiLSTM totals the Explorer must show for ``spec``, as displayed."""
-    comparison = compare(spec)
-    return fmt(comparison.uni.total_params), fmt(comparison.bi.total_params)
-
-
-@dataclass
-class SessionResult:
-    """What one simulated student saw."""
-
-    index: int
-    first_paint_s: float = 0.0
-    latencies_s: list[float] = field(default_factory=list)
-    error: str = ""
 
 
 async def _metric(page: object, label: str) -> str:
@@ -61,10 +40,7 @@ async def _wait_for_totals(page: object, spec: ModelSpec) -> None:
     seen = ("", "")
     while time.monotonic() < deadline:
         try:
-            seen = (
-                await _metric(page, "LSTM total (Keras)"),
-                await _metric(page, "BiLSTM total (Keras)"),
-            )
+            seen = (await _metric(page, TOTAL_LABELS[0]), await _metric(page, TOTAL_LABELS[1]))
         except Exception:  # not painted yet
             seen = ("", "")
         if seen == (uni, bi):
@@ -78,7 +54,7 @@ async def run_session(
 ) -> SessionResult:
     """Open the Explorer as one student, read back the totals, then change units ``changes`` times."""
     result = SessionResult(index)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport=SESSION_VIEWPORT)  # type: ignore[attr-defined]
     # Twenty renderers share two cores with the server: Playwright's 30 s default is too short.
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -90,7 +66,7 @@ async def run_session(
         )
         await _wait_for_totals(page, spec)
         result.first_paint_s = time.monotonic() - started
-        units_box = page.get_by_label("units, layer 1")
+        units_box = page.get_by_label(UNITS_LABEL)
         for change in range(changes):
             new_spec = session_spec(index, units=spec.units[0] + 1 + change)
             started = time.monotonic()
@@ -114,9 +90,7 @@ async def _run_sessions(
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(**launch_options(crowd=True))
         try:
             return list(
                 await asyncio.gather(
@@ -143,54 +117,6 @@ def run_sessions(
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """The ``fraction`` quantile (nearest rank) of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
-
-
-def summarize(results: list[SessionResult]) -> dict[str, float]:
-    """Median and 95th-percentile control-change latency, and median first paint."""
-    latencies = [lat for r in results for lat in r.latencies_s]
-    return {
-        "sessions": float(len(results)),
-        "changes": float(len(latencies)),
-        "median_s": statistics.median(latencies) if latencies else float("nan"),
-        "p95_s": percentile(latencies, 0.95) if latencies else float("nan"),
-        "first_paint_median_s": statistics.median(r.first_paint_s for r in results),
-    }
-
-
-class PeakMemory:
-    """Samples a process's resident memory (``/proc/PID/status``) in a background thread."""
-
-    def __init__(self, pid: int, interval_s: float = 0.1) -> None:
-        self.pid, self.interval_s = pid, interval_s
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def current_kib(self) -> int:
-        """Resident set size now, in KiB (0 once the process is gone)."""
-        try:
-            return rss_kib(self.pid)
-        except (OSError, RuntimeError):
-            return 0
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kib = max(self.peak_kib, self.current_kib())
-            self._stop.wait(self.interval_s)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 TRAINING_PATH = "/Training_Lab"
 QUEUE_TEXT = "in the queue"
 
@@ -208,7 +134,7 @@ class TrainingResult:
 async def train_session(browser: object, base_url: str, index: int) -> TrainingResult:
     """Open the Training Lab, press Train with the defaults, and wait for the verdict."""
     result = TrainingResult(index)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = await browser.new_context(viewport=SESSION_VIEWPORT)  # type: ignore[attr-defined]
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = await context.new_page()
@@ -238,9 +164,7 @@ async def _train_all(base_url: str, sessions: int) -> list[TrainingResult]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(**launch_options(crowd=True))
         try:
             return list(
                 await asyncio.gather(

@@ -19,10 +19,15 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from tests.browser.sessions import SessionResult, expected_totals, session_spec
+from labharness.sessions import (
+    EXPLORER_PAGE,
+    TOTAL_LABELS,
+    UNITS_LABEL,
+    SessionResult,
+    expected_totals,
+    session_spec,
+)
 
-EXPLORER_PAGE = "Architecture_Explorer"
-UNITS_LABEL = "units, layer 1"
 TIMEOUT_S = 300
 
 
@@ -69,7 +74,7 @@ async def _read_run(ws: websockets.ClientConnection) -> Run:
 
 def _check_totals(run: Run, units: int, index: int) -> None:
     uni, bi = expected_totals(session_spec(index, units))
-    seen = (run.metrics.get("LSTM total (Keras)"), run.metrics.get("BiLSTM total (Keras)"))
+    seen = (run.metrics.get(TOTAL_LABELS[0]), run.metrics.get(TOTAL_LABELS[1]))
     if seen != (uni, bi):
         raise AssertionError(f"session {index}: expected totals {(uni, bi)}, server sent {seen}")
 

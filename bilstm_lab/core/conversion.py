@@ -1,0 +1,184 @@
+"""What a conversion did, as plain data: the per-layer report and the save/reload check.
+
+Built in a worker process by `bilstm_lab.models.convert` and shown by the server (the Convert
+page) or printed by the CLI, so it lives here, free of TensorFlow: unpickling a
+`ConversionReport` in the Streamlit process imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bilstm_lab.core.formatting import fmt, format_shape, text_table
+from bilstm_lab.core.model_info import ModelInfo, Shape
+
+#: What happened to a layer's weights (the report's "weights" column).
+KEPT = "kept"
+NO_WEIGHTS = "no weights"
+WARM_STARTED = "forward ← original, backward new"
+COLD = "new (warm start off)"
+WIDTH_CHANGED = "new: input width changed"
+UNWRAPPED = "forward kept, backward dropped"
+
+
+class Direction(StrEnum):
+    """Which way a conversion goes."""
+
+    #: Wrap plain recurrent layers in `Bidirectional`.
+    WRAP = "wrap"
+    #: Replace `Bidirectional` wrappers by their forward layer.
+    UNWRAP = "unwrap"
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    """One layer before and after a conversion.
+
+    Attributes:
+        before: the layer's name in the original model.
+        after: its name in the converted model.
+        type_before: Keras class before, ``Bidirectional(LSTM)`` for a wrapper.
+        type_after: Keras class after.
+        shapes_before: output shape(s) before.
+        shapes_after: output shape(s) after.
+        params_before: ``count_params()`` before.
+        params_after: ``count_params()`` after.
+        weights: what happened to the weights (one of the module's fate constants).
+    """
+
+    before: str
+    after: str
+    type_before: str
+    type_after: str
+    shapes_before: tuple[Shape, ...]
+    shapes_after: tuple[Shape, ...]
+    params_before: int
+    params_after: int
+    weights: str
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the layer (or a whole direction of it) starts from new random weights."""
+        return self.weights in (COLD, WIDTH_CHANGED)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as a table or JSON shows it."""
+        return {
+            "layer": self.before if self.before == self.after else f"{self.before} → {self.after}",
+            "type": self.type_before
+            if self.type_before == self.type_after
+            else f"{self.type_before} → {self.type_after}",
+            "output before": format_shape(self.shapes_before),
+            "output after": format_shape(self.shapes_after),
+            "params before": self.params_before,
+            "params after": self.params_after,
+            "weights": self.weights,
+        }
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """Every layer of a conversion, in model order."""
+
+    rows: tuple[LayerChange, ...]
+
+    @property
+    def params_before(self) -> int:
+        """Total parameters of the original model."""
+        return sum(row.params_before for row in self.rows)
+
+    @property
+    def params_after(self) -> int:
+        """Total parameters of the converted model."""
+        return sum(row.params_after for row in self.rows)
+
+    @property
+    def fresh_layers(self) -> tuple[str, ...]:
+        """Names (after conversion) of the layers that start from new random weights."""
+        return tuple(row.after for row in self.rows if row.fresh)
+
+    @property
+    def changed_layers(self) -> tuple[str, ...]:
+        """Names (after conversion) of the layers whose type changed (wrapped or unwrapped)."""
+        return tuple(row.after for row in self.rows if row.type_before != row.type_after)
+
+    def to_text(self) -> str:
+        """The report as a plain-text table (the CLI prints this)."""
+        header = ["layer", "type", "output before", "output after", "params", "weights"]
+        lines = [header]
+        for row in self.rows:
+            data = row.to_dict()
+            lines.append(
+                [
+                    data["layer"],
+                    data["type"],
+                    data["output before"],
+                    data["output after"],
+                    f"{fmt(row.params_before)} → {fmt(row.params_after)}",
+                    row.weights,
+                ]
+            )
+        lines.append(
+            ["total", "", "", "", f"{fmt(self.params_before)} → {fmt(self.params_after)}", ""]
+        )
+        text = text_table(lines, right_aligned=())
+        if self.fresh_layers:
+            text.append("Freshly initialised (retrain them): " + ", ".join(self.fresh_layers))
+        return "\n".join(text)
+
+
+@dataclass(frozen=True)
+class ConversionCheck:
+    """The proof that a converted file works: saved, loaded back (safe_mode) and run.
+
+    Attributes:
+        size_bytes: the saved ``.keras`` file's size.
+        batch_shapes: the shape of each input of the check batch (free axes given a size).
+        output_shapes: the shape of each output the reloaded model predicted.
+    """
+
+    size_bytes: int
+    batch_shapes: tuple[tuple[int, ...], ...]
+    output_shapes: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class ConvertRequest:
+    """Payload of the ``convert_upload`` job.
+
+    Attributes:
+        data: the model file's bytes (an upload, or an example's ``.keras`` bytes).
+        name: its display name, for messages.
+        direction: wrap or unwrap.
+        layers: the names of the layers to convert; None means all that qualify.
+        merge_mode: ``concat``, ``sum``, ``mul``, ``ave`` or ``none`` (wrap only).
+        warm_start: start each forward direction from the original weights (wrap only).
+        seed: base seed for every freshly initialised weight.
+    """
+
+    data: bytes
+    name: str
+    direction: Direction
+    layers: tuple[str, ...] | None = None
+    merge_mode: str = "concat"
+    warm_start: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """Result of the ``convert_upload`` job: the checked file, its report and its picture.
+
+    Attributes:
+        data: the converted model's ``.keras`` bytes (already loaded back and run).
+        report: what happened to every layer.
+        check: the save/reload/predict numbers.
+        info: the converted model's layer table and graph.
+    """
+
+    data: bytes
+    report: ConversionReport
+    check: ConversionCheck
+    info: ModelInfo

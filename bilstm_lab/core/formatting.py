@@ -1,0 +1,80 @@
+"""How the lab writes numbers and shapes: one definition each, shared by every front end.
+
+The pages, the CLI, the notebook API, the diagrams and the generated code all call these, so
+``98,816`` and ``(None, 10, 128)`` read the same everywhere. Pure Python: no TensorFlow, no
+Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+# A tensor shape; ``None`` for an unknown dimension (the batch, or a variable length).
+_Dims = tuple[int | None, ...]
+
+
+def fmt(number: int) -> str:
+    """Thousands separators: ``98816`` -> ``98,816``."""
+    return f"{number:,}"
+
+
+def shape_text(shape: _Dims) -> str:
+    """One shape as Keras prints it: ``(None, 10, 128)``."""
+    return "(" + ", ".join("None" if dim is None else str(dim) for dim in shape) + ")"
+
+
+def format_shape(shapes: Sequence[_Dims]) -> str:
+    """``(None, 10, 128)``, or ``[(None, 16), (None, 16)]`` for several outputs."""
+    texts = [shape_text(shape) for shape in shapes]
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def format_shape_runs(shapes: Sequence[_Dims]) -> str:
+    """``(2, 8), 4 × (2, 4)``: consecutive repeated shapes counted, so a line stays short."""
+    parts: list[str] = []
+    index = 0
+    while index < len(shapes):
+        run = 1
+        while index + run < len(shapes) and shapes[index + run] == shapes[index]:
+            run += 1
+        text = shape_text(shapes[index])
+        parts.append(text if run == 1 else f"{run} × {text}")
+        index += run
+    return ", ".join(parts)
+
+
+def small_difference(value: float) -> str:
+    """A max-difference figure: exact zero reads as ``0``, the rest with 2 significant digits."""
+    return "0" if value == 0 else f"{value:.2g}"
+
+
+def percent(fraction: float, decimals: int = 0) -> str:
+    """A fraction as a percentage: ``0.8125`` -> ``81%`` (``81.2%`` with ``decimals=1``)."""
+    return f"{fraction:.{decimals}%}"
+
+
+def megabytes(size: int) -> str:
+    """A byte count in MB (MiB, as upload limits are set), one decimal: ``16.0 MB``."""
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def text_table(rows: Sequence[Sequence[str]], right_aligned: Collection[int]) -> list[str]:
+    """Rows of cells as aligned plain-text lines (two spaces between columns).
+
+    Args:
+        rows: the header row first, then the data rows; every row has the same length.
+        right_aligned: indexes of the columns to right-align (numbers); the others are
+            left-aligned.
+
+    Returns:
+        One line per row, trailing spaces removed.
+    """
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(w) if i in right_aligned else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines

@@ -1,0 +1,101 @@
+"""A real ``streamlit run app.py`` server on a free localhost port: start, wait for health, stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from labharness.paths import ROOT
+
+SERVER_START_TIMEOUT = 120  # seconds; TensorFlow is not imported at start-up, but CI is slow
+
+
+def free_port() -> int:
+    """A free TCP port on localhost."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_streamlit(
+    port: int, log_path: Path, extra_args: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``streamlit run app.py`` on ``port`` and wait for its health endpoint."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true",
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+            *(extra_args or []),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(
+        f"streamlit did not become healthy in {SERVER_START_TIMEOUT}s; see {log_path}"
+    )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server and wait for it."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@dataclass(frozen=True)
+class StreamlitServer:
+    """A running server: its port, base URL and process (``pid`` for memory sampling)."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:8501``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self.process.pid
+
+
+@contextmanager
+def streamlit_server(
+    log_path: Path, extra_args: list[str] | None = None
+) -> Iterator[StreamlitServer]:
+    """A healthy server on a free port for the ``with`` block; stopped afterwards."""
+    port = free_port()
+    process = start_streamlit(port, log_path, extra_args)
+    try:
+        yield StreamlitServer(port, process)
+    finally:
+        stop_process(process)
