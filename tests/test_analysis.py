@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import analyze, compare, recurrent_params
 from bilstm_lab.core.spec import (
     Cell,
@@ -187,7 +188,7 @@ def test_stacked_ratio_and_reason() -> None:
     ratios = {r.name: r for r in comparison.layer_ratios()}
     assert ratios["bilstm_1"].ratio == 2.0
     assert round(ratios["bilstm_2"].ratio, 2) == 3.32
-    assert "64 to 128" in ratios["bilstm_2"].reason
+    assert "64 to 128" in explain.ratio_reason(ratios["bilstm_2"])
     assert "embedding" not in ratios  # shared by both variants: not a difference
 
 

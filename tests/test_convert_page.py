@@ -23,7 +23,7 @@ from bilstm_lab.models.introspect import model_info
 from bilstm_lab.models.model_io import load_model_bytes
 from bilstm_lab.render.model_graph import model_dot
 from bilstm_lab.ui.convert import SOURCE_UPLOAD, ConvertedModel
-from bilstm_lab.workers.pool import JobError, WorkerLost
+from bilstm_lab.workers.errors import JobError, WorkerLost
 from bilstm_lab.workers.worker import dumps
 from tests.conftest import ROOT
 from tests.helpers_models import BAD_UPLOAD_MESSAGES, bad_upload, make_model, save_bytes

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import Comparison, compare
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.presets import PRESETS
@@ -75,9 +76,9 @@ def assert_page_matches(at: AppTest, spec: ModelSpec) -> None:
         ) in texts
     for ratio in comparison.layer_ratios():
         assert f"{fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} (**{ratio.ratio:.2f}×**)" in texts
-        assert ratio.reason in texts
+        assert explain.ratio_reason(ratio) in texts
     assert f"{comparison.recurrent_ratio:.2f}× the recurrent parameters" in texts
-    assert comparison.torch_difference() in " ".join(c.value for c in at.caption)
+    assert explain.torch_difference(comparison.spec.cell) in " ".join(c.value for c in at.caption)
     # The URL always describes what is shown, so a copied link reopens the same view.
     assert _query(at) == spec.to_query()
 

@@ -14,7 +14,8 @@ from typing import NoReturn
 
 from bilstm_lab.cli import models as model_commands
 from bilstm_lab.cli.quiet import native_stderr_silenced
-from bilstm_lab.core.analysis import Comparison, LayerRow, compare, describe
+from bilstm_lab.core import explain
+from bilstm_lab.core.analysis import Comparison, LayerRow, compare
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.formatting import text_table as _table
 from bilstm_lab.core.presets import PRESETS, get_preset
@@ -172,7 +173,7 @@ def render_comparison(comparison: Comparison) -> str:
             f"{bi.torch_params / uni.torch_params:.2f}×",
         ]
     )
-    lines = [describe(comparison.spec), ""]
+    lines = [explain.describe(comparison.spec), ""]
     lines += _table(rows, right_aligned={2, 4, 5})
     lines += ["", "Formulas (Keras):"]
     formula_rows = [[f"  {v.label}", row.name, row.formula] for v in (uni, bi) for row in v.layers]
@@ -182,8 +183,8 @@ def render_comparison(comparison: Comparison) -> str:
         f"Recurrent parameters: {fmt(uni.recurrent_params)} → {fmt(bi.recurrent_params)} ({comparison.recurrent_ratio:.2f}×).",
     ]
     for ratio in comparison.layer_ratios():
-        lines.append(f"  {ratio.name}: {ratio.ratio:.2f}× — {ratio.reason}.")
-    lines.append(f"PyTorch: {comparison.torch_difference()}")
+        lines.append(f"  {ratio.name}: {ratio.ratio:.2f}× — {explain.ratio_reason(ratio)}.")
+    lines.append(f"PyTorch: {explain.torch_difference(comparison.spec.cell)}")
     return "\n".join(lines)  # fmt: skip
 
 

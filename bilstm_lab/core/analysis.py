@@ -114,43 +114,134 @@ def recurrent_params(cell: Cell, units: int, input_width: int) -> int:
     LSTM and SimpleRNN keep one bias vector; Keras's GRU defaults to ``reset_after=True``,
     which keeps two (input and recurrent), so its bias has ``2·3·u`` entries.
     """
-    return cell.gates * units * (input_width + units + _keras_bias_vectors(cell))
+    return _direction_params(cell, units, input_width, _keras_bias_vectors(cell))
 
 
 def torch_recurrent_params(cell: Cell, units: int, input_width: int) -> int:
     """PyTorch parameters of one direction: PyTorch always keeps ``b_ih`` and ``b_hh``."""
-    return cell.gates * units * (input_width + units + 2)
+    return _direction_params(cell, units, input_width, _TORCH_BIAS_VECTORS)
+
+
+#: Bias vectors per direction in PyTorch's recurrent layers (``b_ih`` and ``b_hh``).
+_TORCH_BIAS_VECTORS = 2
 
 
 def _keras_bias_vectors(cell: Cell) -> int:
     return 2 if cell is Cell.GRU else 1
 
 
-def describe(spec: ModelSpec) -> str:
-    """One line describing a spec in the terms of its fields."""
-    units = ", ".join(str(u) for u in spec.units)
-    head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
-    if isinstance(spec.input, TokenInput):
-        vocab = fmt(spec.input.vocab)
-        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
-    else:
-        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
-    return (
-        f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
-        f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
-        f"merge_mode={spec.merge_mode.value}"
-    )
+def _direction_params(cell: Cell, units: int, width: int, biases: int) -> int:
+    # Every gate block holds a kernel (width × u), a recurrent kernel (u × u) and its biases.
+    return cell.gates * units * (width + units + biases)
 
 
 def _recurrent_formula(cell: Cell, units: int, width: int, biases: int, directions: int) -> str:
     gates = f"{cell.gates}·" if cell.gates > 1 else ""
-    per_direction = cell.gates * units * (width + units + biases)
+    per_direction = _direction_params(cell, units, width, biases)
     prefix = "2 × " if directions == 2 else ""
     return f"{prefix}{gates}{units}·({width}+{units}+{biases}) = {fmt(directions * per_direction)}"
 
 
 def _sequence_shape(batch: int | None, seq_len: int, width: int, sequences: bool) -> Shape:
     return (batch, seq_len, width) if sequences else (batch, width)
+
+
+def direction_count(bidirectional: bool) -> int:
+    """How many directions each recurrent layer of the variant runs."""
+    return 2 if bidirectional else 1
+
+
+def layer_returns_state(spec: ModelSpec, index: int) -> bool:
+    """Whether recurrent layer ``index`` (0-based) also returns its final states."""
+    # The spec's return_state, like its return_sequences, is about the last layer only.
+    return spec.return_state and index == spec.depth - 1
+
+
+def splits_directions(spec: ModelSpec, bidirectional: bool) -> bool:
+    """Whether the variant's recurrent layers return forward and backward as two tensors."""
+    # merge_mode none only matters once there are two directions to (not) merge.
+    return bidirectional and spec.merge_mode is MergeMode.NONE
+
+
+def _merged_width(spec: ModelSpec, units: int, bidirectional: bool) -> int:
+    """The last-axis width of a recurrent layer's merged output: what the layer above reads."""
+    return units * (spec.merge_mode.width_factor if bidirectional else 1)
+
+
+def _layer_input_widths(spec: ModelSpec, bidirectional: bool) -> list[int]:
+    """The width each recurrent layer reads, bottom first, then the width the head reads."""
+    return [spec.input.width, *(_merged_width(spec, u, bidirectional) for u in spec.units)]
+
+
+def _input_shape(spec: ModelSpec) -> Shape:
+    """The shape of the model's Input: token ids, or feature vectors, per step."""
+    if isinstance(spec.input, TokenInput):
+        return (spec.batch_size, spec.input.seq_len)
+    return (spec.batch_size, spec.input.seq_len, spec.input.features)
+
+
+def _embedding_row(tokens: TokenInput, batch: int | None) -> LayerRow:
+    vocab, dim = tokens.vocab, tokens.embedding_dim
+    params = vocab * dim
+    formula = f"{fmt(vocab)}·{dim} = {fmt(params)}"
+    # Keras and PyTorch store an embedding table the same way: one vector per token id.
+    return LayerRow(
+        name="embedding",
+        type="Embedding",
+        output_shapes=((batch, tokens.seq_len, dim),),
+        params=params,
+        formula=formula,
+        torch_params=params,
+        torch_formula=formula,
+        input_width=1,
+    )
+
+
+def _recurrent_output_shapes(spec: ModelSpec, index: int, bidirectional: bool) -> tuple[Shape, ...]:
+    batch, seq_len, units = spec.batch_size, spec.input.seq_len, spec.units[index]
+    sequences = spec.layer_returns_sequences(index)
+    if splits_directions(spec, bidirectional):
+        # Two separate tensors: forward and backward, each `units` wide.
+        outputs = [_sequence_shape(batch, seq_len, units, sequences)] * 2
+    else:
+        width = _merged_width(spec, units, bidirectional)
+        outputs = [_sequence_shape(batch, seq_len, width, sequences)]
+    if layer_returns_state(spec, index):
+        states = len(spec.cell.state_names) * direction_count(bidirectional)
+        outputs += [(batch, units)] * states
+    return tuple(outputs)
+
+
+def _recurrent_row(spec: ModelSpec, index: int, width: int, bidirectional: bool) -> LayerRow:
+    cell, units = spec.cell, spec.units[index]
+    directions = direction_count(bidirectional)
+    return LayerRow(
+        name=layer_name(spec, index, bidirectional),
+        type=f"Bidirectional({cell.keras_name})" if bidirectional else cell.keras_name,
+        output_shapes=_recurrent_output_shapes(spec, index, bidirectional),
+        params=directions * recurrent_params(cell, units, width),
+        formula=_recurrent_formula(cell, units, width, _keras_bias_vectors(cell), directions),
+        torch_params=directions * torch_recurrent_params(cell, units, width),
+        torch_formula=_recurrent_formula(cell, units, width, _TORCH_BIAS_VECTORS, directions),
+        input_width=width,
+    )
+
+
+def _dense_row(spec: ModelSpec, units: int, width: int) -> LayerRow:
+    params = (width + 1) * units
+    formula = f"({width}+1)·{units} = {fmt(params)}"
+    # The head runs on every step when the recurrent stack returns a sequence.
+    shape = _sequence_shape(spec.batch_size, spec.input.seq_len, units, spec.return_sequences)
+    return LayerRow(
+        name="dense",
+        type="Dense",
+        output_shapes=(shape,),
+        params=params,
+        formula=formula,
+        torch_params=params,
+        torch_formula=formula,
+        input_width=width,
+    )
 
 
 def analyze(spec: ModelSpec, bidirectional: bool) -> VariantAnalysis:
@@ -164,76 +255,14 @@ def analyze(spec: ModelSpec, bidirectional: bool) -> VariantAnalysis:
     Returns:
         The variant's rows, in model order, without the InputLayer.
     """
-    batch, seq_len = spec.batch_size, spec.input.seq_len
     rows: list[LayerRow] = []
     if isinstance(spec.input, TokenInput):
-        vocab, dim = spec.input.vocab, spec.input.embedding_dim
-        embedding_formula = f"{fmt(vocab)}·{dim} = {fmt(vocab * dim)}"
-        rows.append(
-            LayerRow(
-                name="embedding",
-                type="Embedding",
-                output_shapes=((batch, seq_len, dim),),
-                params=vocab * dim,
-                formula=embedding_formula,
-                torch_params=vocab * dim,
-                torch_formula=embedding_formula,
-                input_width=1,
-            )
-        )
-        input_shape: Shape = (batch, seq_len)
-    else:
-        input_shape = (batch, seq_len, spec.input.features)
-
-    width = spec.input.width
-    directions = 2 if bidirectional else 1
-    merge = spec.merge_mode if bidirectional else MergeMode.CONCAT
-    for index, units in enumerate(spec.units):
-        sequences = spec.layer_returns_sequences(index)
-        is_last = index == spec.depth - 1
-        out_width = units * (merge.width_factor if bidirectional else 1)
-        if bidirectional and merge is MergeMode.NONE:
-            # Two separate tensors: forward and backward, each `units` wide.
-            outputs = [_sequence_shape(batch, seq_len, units, sequences)] * 2
-        else:
-            outputs = [_sequence_shape(batch, seq_len, out_width, sequences)]
-        if spec.return_state and is_last:
-            outputs += [(batch, units)] * (len(spec.cell.state_names) * directions)
-        keras_name = spec.cell.keras_name
-        rows.append(
-            LayerRow(
-                name=layer_name(spec, index, bidirectional),
-                type=f"Bidirectional({keras_name})" if bidirectional else keras_name,
-                output_shapes=tuple(outputs),
-                params=directions * recurrent_params(spec.cell, units, width),
-                formula=_recurrent_formula(
-                    spec.cell, units, width, _keras_bias_vectors(spec.cell), directions
-                ),
-                torch_params=directions * torch_recurrent_params(spec.cell, units, width),
-                torch_formula=_recurrent_formula(spec.cell, units, width, 2, directions),
-                input_width=width,
-            )
-        )
-        width = out_width
-
+        rows.append(_embedding_row(spec.input, spec.batch_size))
+    widths = _layer_input_widths(spec, bidirectional)
+    rows += [_recurrent_row(spec, i, widths[i], bidirectional) for i in range(spec.depth)]
     if spec.head is not None:
-        dense_units = spec.head.units
-        dense_formula = f"({width}+1)·{dense_units} = {fmt((width + 1) * dense_units)}"
-        rows.append(
-            LayerRow(
-                name="dense",
-                type="Dense",
-                output_shapes=(
-                    _sequence_shape(batch, seq_len, dense_units, spec.return_sequences),
-                ),
-                params=(width + 1) * dense_units,
-                formula=dense_formula,
-                torch_params=(width + 1) * dense_units,
-                torch_formula=dense_formula,
-                input_width=width,
-            )
-        )
-    return VariantAnalysis(spec, bidirectional, input_shape, tuple(rows))
+        rows.append(_dense_row(spec, spec.head.units, widths[-1]))
+    return VariantAnalysis(spec, bidirectional, _input_shape(spec), tuple(rows))
 
 
 def layer_name(spec: ModelSpec, index: int, bidirectional: bool) -> str:
@@ -254,7 +283,14 @@ class LayerRatio:
     name: str
     uni_params: int
     bi_params: int
-    reason: str
+    recurrent: bool  # a wrapped recurrent layer (two copies), not a layer above one
+    uni_input_width: int
+    bi_input_width: int
+
+    @property
+    def widened(self) -> bool:
+        """Whether the bidirectional variant's layer reads a wider input."""
+        return self.bi_input_width != self.uni_input_width
 
     @property
     def ratio(self) -> float:
@@ -281,49 +317,22 @@ class Comparison:
         return self.bi.recurrent_params / self.uni.recurrent_params
 
     def layer_ratios(self) -> list[LayerRatio]:
-        """Per-layer ratios with the reason each one is what it is (layers that differ only)."""
+        """Per-layer ratios, with what explains them (layers that differ only)."""
         ratios = []
         for uni_row, bi_row in zip(self.uni.layers, self.bi.layers, strict=True):
             if uni_row.params == bi_row.params or uni_row.params == 0:
                 continue
             ratios.append(
-                LayerRatio(bi_row.name, uni_row.params, bi_row.params, _reason(uni_row, bi_row))
+                LayerRatio(
+                    bi_row.name,
+                    uni_row.params,
+                    bi_row.params,
+                    bi_row.is_recurrent,
+                    uni_row.input_width,
+                    bi_row.input_width,
+                )
             )
         return ratios
-
-    def torch_difference(self) -> str:
-        """Why the PyTorch count differs from Keras's (or why it does not)."""
-        return torch_difference_reason(self.spec.cell)
-
-
-def _reason(uni_row: LayerRow, bi_row: LayerRow) -> str:
-    widened = bi_row.input_width != uni_row.input_width
-    if bi_row.is_recurrent:
-        copies = "two independent copies (forward and backward)"
-        if not widened:
-            return f"{copies} of the same layer: exactly 2×"
-        return (
-            f"{copies}, and each one's input widened from {uni_row.input_width} to "
-            f"{bi_row.input_width} because the layer below concatenates its two directions"
-        )
-    return (
-        f"its input widened from {uni_row.input_width} to {bi_row.input_width} "
-        "(the concatenated forward and backward outputs)"
-    )
-
-
-def torch_difference_reason(cell: Cell) -> str:
-    """One sentence on how PyTorch's count of a ``cell`` layer relates to Keras's."""
-    if cell is Cell.GRU:
-        return (
-            "Keras's GRU defaults to reset_after=True, which keeps two bias vectors (input and "
-            "recurrent) just as PyTorch's b_ih and b_hh, so the counts agree."
-        )
-    extra = "4·u" if cell is Cell.LSTM else "u"
-    return (
-        f"PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, so each "
-        f"direction of each {cell.torch_name} layer has {extra} more parameters in PyTorch."
-    )
 
 
 def compare(spec: ModelSpec) -> Comparison:

@@ -8,9 +8,64 @@ from __future__ import annotations
 
 import numpy as np
 
+from bilstm_lab.core.analysis import LayerRatio
+from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.results import TrainResult
-from bilstm_lab.core.spec import Cell
+from bilstm_lab.core.spec import Cell, ModelSpec, TokenInput
 from bilstm_lab.core.train_config import StopReason, TrainConfig
+
+# --- the architecture ---------------------------------------------------------------------------
+
+
+def describe(spec: ModelSpec) -> str:
+    """One line describing a spec in the terms of its fields."""
+    units = ", ".join(str(u) for u in spec.units)
+    head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
+    if isinstance(spec.input, TokenInput):
+        vocab = fmt(spec.input.vocab)
+        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
+    else:
+        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
+    return (
+        f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
+        f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
+        f"merge_mode={spec.merge_mode.value}"
+    )
+
+
+def ratio_reason(ratio: LayerRatio) -> str:
+    """Why a layer's parameters grow by the ratio they do when the model goes bidirectional."""
+    if ratio.recurrent:
+        copies = "two independent copies (forward and backward)"
+        if not ratio.widened:
+            return f"{copies} of the same layer: exactly 2×"
+        return (
+            f"{copies}, and each one's input widened from {ratio.uni_input_width} to "
+            f"{ratio.bi_input_width} because the layer below concatenates its two directions"
+        )
+    return (
+        f"its input widened from {ratio.uni_input_width} to {ratio.bi_input_width} "
+        "(the concatenated forward and backward outputs)"
+    )
+
+
+def torch_difference(cell: Cell) -> str:
+    """One sentence on how PyTorch's count of a ``cell`` layer relates to Keras's."""
+    if cell is Cell.GRU:
+        return (
+            "Keras's GRU defaults to reset_after=True, which keeps two bias vectors (input and "
+            "recurrent) just as PyTorch's b_ih and b_hh, so the counts agree."
+        )
+    extra = "4·u" if cell is Cell.LSTM else "u"
+    return (
+        f"PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, so each "
+        f"direction of each {cell.torch_name} layer has {extra} more parameters in PyTorch."
+    )
+
+
+# --- training results ---------------------------------------------------------------------------
+
+
 
 
 def variant_names(config: TrainConfig) -> tuple[str, str]:

@@ -10,9 +10,36 @@ from __future__ import annotations
 
 import difflib
 
-from bilstm_lab.core.analysis import Shape, VariantAnalysis, analyze, input_name, layer_name
+from bilstm_lab.core.analysis import (
+    LayerRow,
+    Shape,
+    VariantAnalysis,
+    analyze,
+    direction_count,
+    input_name,
+    layer_name,
+    layer_returns_state,
+    splits_directions,
+)
 from bilstm_lab.core.formatting import format_shape
 from bilstm_lab.core.spec import MergeMode, ModelSpec, TokenInput
+
+#: How the PyTorch code merges the forward and backward halves, for the merge modes that
+#: change the width (concat is what PyTorch returns already; none keeps the halves apart).
+_TORCH_MERGES = {
+    MergeMode.SUM: "forward + backward",
+    MergeMode.MUL: "forward * backward",
+    MergeMode.AVE: "(forward + backward) / 2",
+}
+
+#: The PyTorch expression for the Dense head, by Keras activation name.
+_TORCH_HEADS = {
+    "linear": "self.head(x)",
+    "softmax": "torch.softmax(self.head(x), dim=-1)",
+    "sigmoid": "torch.sigmoid(self.head(x))",
+    "relu": "torch.relu(self.head(x))",
+    "tanh": "torch.tanh(self.head(x))",
+}
 
 
 def _shape_comment(shapes: tuple[Shape, ...]) -> str:
@@ -22,6 +49,11 @@ def _shape_comment(shapes: tuple[Shape, ...]) -> str:
 def _example_batch(spec: ModelSpec) -> int:
     """The batch the example forward pass uses: the spec's own, else a small one."""
     return spec.batch_size if spec.batch_size is not None else 2
+
+
+def _head_row(variant: VariantAnalysis) -> LayerRow:
+    """The Dense head's row (call only when the spec has a head): always the last layer."""
+    return variant.layers[-1]
 
 
 def keras_code(spec: ModelSpec, bidirectional: bool) -> str:
@@ -35,65 +67,92 @@ def keras_code(spec: ModelSpec, bidirectional: bool) -> str:
         Python source; running it builds ``model`` and prints its summary.
     """
     variant = analyze(spec, bidirectional)
-    rows = iter(variant.layers)
     lines = ["import keras", "from keras import layers", ""]
-    batch = "" if spec.batch_size is None else f", batch_size={spec.batch_size}"
-    if isinstance(spec.input, TokenInput):
-        lines.append(
-            f'inputs = keras.Input(shape=({spec.input.seq_len},){batch}, dtype="int32", '
-            f'name="{input_name(spec)}")' + _shape_comment((variant.input_shape,))
-        )
-        row = next(rows)
-        lines.append(
-            f"x = layers.Embedding({spec.input.vocab}, {spec.input.embedding_dim}, "
-            f'name="{row.name}")(inputs)' + _shape_comment(row.output_shapes)
-        )
-    else:
-        lines.append(
-            f"inputs = keras.Input(shape=({spec.input.seq_len}, {spec.input.features}){batch}, "
-            f'name="{input_name(spec)}")' + _shape_comment((variant.input_shape,))
-        )
-        lines.append("x = inputs")
-    outputs = "x"
-    for index, units in enumerate(spec.units):
-        row = next(rows)
-        is_last = index == spec.depth - 1
-        options = f"{units}, return_sequences={spec.layer_returns_sequences(index)}"
-        if spec.return_state and is_last:
-            options += ", return_state=True"
-        plain_name = layer_name(spec, index, bidirectional=False)
-        cell = f'layers.{spec.cell.keras_name}({options}, name="{plain_name}")'
-        if bidirectional:
-            merge = spec.merge_mode.keras_value
-            merge_text = "None" if merge is None else f'"{merge}"'
-            # One argument per line: the diff against the LSTM code then reads line by line.
-            layer = (
-                f"layers.Bidirectional(\n    {cell},\n    merge_mode={merge_text},\n"
-                f'    name="{row.name}",\n)'
-            )
-        else:
-            layer = cell
-        split = bidirectional and spec.merge_mode is MergeMode.NONE
-        targets = "forward, backward" if split else "x"
-        if spec.return_state and is_last:
-            targets += ", *states"
-        lines.append(f"{targets} = {layer}(x)" + _shape_comment(row.output_shapes))
-        if split:
-            outputs = "[forward, backward]"
-        if spec.return_state and is_last:
-            # Keras returns the states after the output(s): forward h(, c), then backward.
-            outputs = "[forward, backward, *states]" if split else "[x, *states]"
+    lines += _keras_input_lines(variant)
+    for index, row in enumerate(variant.recurrent_rows):
+        lines.append(_keras_recurrent_line(spec, index, row, bidirectional))
     if spec.head is not None:
-        row = next(rows)
+        head = _head_row(variant)
         lines.append(
             f'x = layers.Dense({spec.head.units}, activation="{spec.head.activation}", '
-            f'name="{row.name}")(x)' + _shape_comment(row.output_shapes)
+            f'name="{head.name}")(x)' + _shape_comment(head.output_shapes)
         )
-        outputs = "[x, *states]" if spec.return_state else "x"
-    model_name = ("bi" if bidirectional else "") + spec.cell.value
-    lines += [f'model = keras.Model(inputs, {outputs}, name="{model_name}")', "model.summary()"]
-    lines.append(f"print(model.count_params())  # {variant.total_params:_}")
+    lines += _keras_model_lines(variant)
     return "\n".join(lines) + "\n"
+
+
+def _keras_input_lines(variant: VariantAnalysis) -> list[str]:
+    """``inputs = keras.Input(...)``, then ``x``: the embedded tokens, or the features as is."""
+    spec = variant.spec
+    batch = "" if spec.batch_size is None else f", batch_size={spec.batch_size}"
+    comment = _shape_comment((variant.input_shape,))
+    if isinstance(spec.input, TokenInput):
+        embedding = variant.layers[0]
+        return [
+            f'inputs = keras.Input(shape=({spec.input.seq_len},){batch}, dtype="int32", '
+            f'name="{input_name(spec)}")' + comment,
+            f"x = layers.Embedding({spec.input.vocab}, {spec.input.embedding_dim}, "
+            f'name="{embedding.name}")(inputs)' + _shape_comment(embedding.output_shapes),
+        ]
+    return [
+        f"inputs = keras.Input(shape=({spec.input.seq_len}, {spec.input.features}){batch}, "
+        f'name="{input_name(spec)}")' + comment,
+        "x = inputs",
+    ]
+
+
+def _keras_recurrent_line(spec: ModelSpec, index: int, row: LayerRow, bidirectional: bool) -> str:
+    """Recurrent layer ``index`` applied to ``x``, its outputs unpacked into named variables."""
+    layer = _keras_cell(spec, index)
+    if bidirectional:
+        layer = _keras_bidirectional(layer, spec.merge_mode, row.name)
+    targets = "forward, backward" if splits_directions(spec, bidirectional) else "x"
+    if layer_returns_state(spec, index):
+        targets += ", *states"
+    return f"{targets} = {layer}(x)" + _shape_comment(row.output_shapes)
+
+
+def _keras_cell(spec: ModelSpec, index: int) -> str:
+    """The cell layer of recurrent layer ``index``, as an unwrapped Keras constructor call."""
+    options = f"{spec.units[index]}, return_sequences={spec.layer_returns_sequences(index)}"
+    if layer_returns_state(spec, index):
+        options += ", return_state=True"
+    # The plain name even inside a wrapper: the lab's builder names the wrapped cell so too.
+    plain_name = layer_name(spec, index, bidirectional=False)
+    return f'layers.{spec.cell.keras_name}({options}, name="{plain_name}")'
+
+
+def _keras_bidirectional(cell: str, merge_mode: MergeMode, name: str) -> str:
+    """``cell`` wrapped in ``layers.Bidirectional`` with ``merge_mode``, named ``name``."""
+    merge = merge_mode.keras_value
+    merge_text = "None" if merge is None else f'"{merge}"'
+    # One argument per line: the diff against the LSTM code then reads line by line.
+    return (
+        f'layers.Bidirectional(\n    {cell},\n    merge_mode={merge_text},\n    name="{name}",\n)'
+    )
+
+
+def _keras_model_lines(variant: VariantAnalysis) -> list[str]:
+    """``model = keras.Model(...)``, its summary, and its parameter count."""
+    spec = variant.spec
+    outputs = _keras_model_outputs(spec, variant.bidirectional)
+    model_name = ("bi" if variant.bidirectional else "") + spec.cell.value
+    return [
+        f'model = keras.Model(inputs, {outputs}, name="{model_name}")',
+        "model.summary()",
+        f"print(model.count_params())  # {variant.total_params:_}",
+    ]
+
+
+def _keras_model_outputs(spec: ModelSpec, bidirectional: bool) -> str:
+    """What ``keras.Model`` returns, in the variable names the generated code assigns."""
+    # A head reads one tensor, so with a head the model's output is always its ``x``.
+    split = spec.head is None and splits_directions(spec, bidirectional)
+    tensors = "forward, backward" if split else "x"
+    if spec.return_state:
+        # Keras returns the states after the output(s): forward h(, c), then backward.
+        return f"[{tensors}, *states]"
+    return f"[{tensors}]" if split else tensors
 
 
 def torch_code(spec: ModelSpec, bidirectional: bool) -> str:
@@ -110,13 +169,17 @@ def torch_code(spec: ModelSpec, bidirectional: bool) -> str:
         Python source; running it defines ``Model``, builds ``model`` and runs a random batch.
     """
     variant = analyze(spec, bidirectional)
-    rnn = spec.cell.torch_name
-    merge = spec.merge_mode if bidirectional else MergeMode.CONCAT
+    lines = ["import torch", "from torch import nn", "", ""]
+    lines += _torch_init_lines(variant)
+    lines += ["", *_torch_forward_lines(spec, bidirectional), "", ""]
+    lines += _torch_example_lines(variant)
+    return "\n".join(lines) + "\n"
+
+
+def _torch_init_lines(variant: VariantAnalysis) -> list[str]:
+    """``class Model`` down to the end of ``__init__``: one attribute per Keras layer."""
+    spec = variant.spec
     lines = [
-        "import torch",
-        "from torch import nn",
-        "",
-        "",
         "class Model(nn.Module):",
         "    def __init__(self) -> None:",
         "        super().__init__()",
@@ -126,74 +189,84 @@ def torch_code(spec: ModelSpec, bidirectional: bool) -> str:
             f"        self.embedding = nn.Embedding({spec.input.vocab}, {spec.input.embedding_dim})"
         )
     lines.append("        self.recurrent = nn.ModuleList([")
-    width = spec.input.width
-    for units in spec.units:
+    # Input widths from the analysis: each layer reads what Keras's layer of the same index reads.
+    for row, units in zip(variant.recurrent_rows, spec.units, strict=True):
         lines.append(
-            f"            nn.{rnn}({width}, {units}, batch_first=True, "
-            f"bidirectional={bidirectional}),"
+            f"            nn.{spec.cell.torch_name}({row.input_width}, {units}, batch_first=True, "
+            f"bidirectional={variant.bidirectional}),"
         )
-        width = units * (merge.width_factor if bidirectional else 1)
     lines.append("        ])")
     if spec.head is not None:
-        lines.append(f"        self.head = nn.Linear({width}, {spec.head.units})")
-    lines += ["", "    def forward(self, x):"]
+        lines.append(
+            f"        self.head = nn.Linear({_head_row(variant).input_width}, {spec.head.units})"
+        )
+    return lines
+
+
+def _torch_forward_lines(spec: ModelSpec, bidirectional: bool) -> list[str]:
+    """The ``forward`` method: embedding, recurrent layers, head, in Keras's order."""
+    lines = ["    def forward(self, x):"]
     if isinstance(spec.input, TokenInput):
         lines.append(
             f"        x = self.embedding(x)  # (batch, {spec.input.seq_len}, {spec.input.embedding_dim})"
         )
-    returned = "x"
-    for index, units in enumerate(spec.units):
-        directions = 2 if bidirectional else 1
-        lines.append(
-            f"        x, _ = self.recurrent[{index}](x)  # (batch, {spec.input.seq_len}, {directions * units})"
-        )
-        if index == spec.depth - 1 and not spec.return_sequences:
-            if bidirectional:
-                lines += [
-                    "        # Keras's return_sequences=False: forward half after t=T, backward",
-                    "        # half after reading back to t=1 (not x[:, -1], whose backward half",
-                    "        # has seen one step only).",
-                    f"        x = torch.cat([x[:, -1, :{units}], x[:, 0, {units}:]], dim=-1)"
-                    f"  # (batch, {2 * units})",
-                ]
-            else:
-                lines.append(f"        x = x[:, -1, :]  # (batch, {units})")
-        if merge is MergeMode.NONE:
-            lines.append(f"        forward, backward = x[..., :{units}], x[..., {units}:]")
-            returned = "forward, backward"
-        elif merge is not MergeMode.CONCAT:
-            combine = {
-                MergeMode.SUM: "forward + backward",
-                MergeMode.MUL: "forward * backward",
-                MergeMode.AVE: "(forward + backward) / 2",
-            }[merge]
-            lines.append(f"        forward, backward = x[..., :{units}], x[..., {units}:]")
-            lines.append(f"        x = {combine}  # merge_mode={merge.value!r}: {units} wide")
+    for index in range(spec.depth):
+        lines += _torch_recurrent_lines(spec, index, bidirectional)
     if spec.head is not None:
-        activation = {
-            "linear": "self.head(x)",
-            "softmax": "torch.softmax(self.head(x), dim=-1)",
-            "sigmoid": "torch.sigmoid(self.head(x))",
-            "relu": "torch.relu(self.head(x))",
-            "tanh": "torch.tanh(self.head(x))",
-        }[spec.head.activation]
-        lines.append(f"        x = {activation}")
+        lines.append(f"        x = {_TORCH_HEADS[spec.head.activation]}")
+    returned = "forward, backward" if splits_directions(spec, bidirectional) else "x"
     lines.append(f"        return {returned}")
-    batch = _example_batch(spec)
-    if isinstance(spec.input, TokenInput):
-        example = f"torch.randint(0, {spec.input.vocab}, ({batch}, {spec.input.seq_len}))"
-    else:
-        example = f"torch.randn({batch}, {spec.input.seq_len}, {spec.input.features})"
-    total = f"{variant.torch_params:_}"
-    lines += [
-        "",
-        "",
+    return lines
+
+
+def _torch_recurrent_lines(spec: ModelSpec, index: int, bidirectional: bool) -> list[str]:
+    """Recurrent layer ``index`` in ``forward``, reshaped into what Keras's layer returns."""
+    units = spec.units[index]
+    width = direction_count(bidirectional) * units
+    lines = [f"        x, _ = self.recurrent[{index}](x)  # (batch, {spec.input.seq_len}, {width})"]
+    if not spec.layer_returns_sequences(index):
+        lines += _torch_last_step_lines(units, bidirectional)
+    if bidirectional:
+        lines += _torch_merge_lines(spec.merge_mode, units)
+    return lines
+
+
+def _torch_last_step_lines(units: int, bidirectional: bool) -> list[str]:
+    """Keras's ``return_sequences=False``: keep each direction's final output only."""
+    if not bidirectional:
+        return [f"        x = x[:, -1, :]  # (batch, {units})"]
+    return [
+        "        # Keras's return_sequences=False: forward half after t=T, backward",
+        "        # half after reading back to t=1 (not x[:, -1], whose backward half",
+        "        # has seen one step only).",
+        f"        x = torch.cat([x[:, -1, :{units}], x[:, 0, {units}:]], dim=-1)"
+        f"  # (batch, {2 * units})",
+    ]
+
+
+def _torch_merge_lines(merge: MergeMode, units: int) -> list[str]:
+    """Keras's ``merge_mode`` applied to PyTorch's concatenated bidirectional output."""
+    if merge is MergeMode.CONCAT:
+        return []
+    halves = f"        forward, backward = x[..., :{units}], x[..., {units}:]"
+    if merge is MergeMode.NONE:
+        return [halves]
+    return [
+        halves,
+        f"        x = {_TORCH_MERGES[merge]}  # merge_mode={merge.value!r}: {units} wide",
+    ]
+
+
+def _torch_example_lines(variant: VariantAnalysis) -> list[str]:
+    """Build ``model``, print its parameter count, and run one random batch through it."""
+    spec = variant.spec
+    lines = [
         "model = Model()",
-        f"print(sum(p.numel() for p in model.parameters()))  # {total}",
-        f"example = {example}",
+        f"print(sum(p.numel() for p in model.parameters()))  # {variant.torch_params:_}",
+        f"example = {_torch_example_input(spec)}",
         "output = model(example)",
     ]
-    if bidirectional and spec.merge_mode is MergeMode.NONE:
+    if splits_directions(spec, variant.bidirectional):
         lines.append("print([tuple(part.shape) for part in output])")
     else:
         lines.append("print(tuple(output.shape))")
@@ -201,7 +274,15 @@ def torch_code(spec: ModelSpec, bidirectional: bool) -> str:
         lines.append(
             "# Keras's return_state: take h_n (and c_n) from `_, states = self.recurrent[-1](x)`."
         )
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _torch_example_input(spec: ModelSpec) -> str:
+    """A random batch of the spec's input: token ids below the vocabulary, or float features."""
+    batch = _example_batch(spec)
+    if isinstance(spec.input, TokenInput):
+        return f"torch.randint(0, {spec.input.vocab}, ({batch}, {spec.input.seq_len}))"
+    return f"torch.randn({batch}, {spec.input.seq_len}, {spec.input.features})"
 
 
 def keras_diff(spec: ModelSpec) -> str:

@@ -40,7 +40,7 @@ from bilstm_lab.core.spec import MergeMode
 from bilstm_lab.render.model_graph import model_dot
 from bilstm_lab.ui.common import show_input_error
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.workers.pool import JobCancelled, JobError, WorkerLost
+from bilstm_lab.workers.errors import JobCancelled, JobError, WorkerLost
 
 SOURCE_EXAMPLE = "Built-in example"
 SOURCE_UPLOAD = "Upload a .keras file"

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from bilstm_lab.core import explain
-from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare, describe
+from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare
 from bilstm_lab.core.errors import TooLargeToVerify
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
@@ -38,7 +38,7 @@ from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
 from bilstm_lab.render.stack import stack_dot
 from bilstm_lab.render.unrolled import unrolled_figure
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.workers.pool import WorkerLost
+from bilstm_lab.workers.errors import WorkerLost
 
 #: Every widget key starts with this, so the Explorer's state never collides with other pages'.
 PREFIX = "ex_"
@@ -405,7 +405,7 @@ def render_numbers(comparison: Comparison) -> None:
     cols[3].metric("recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×")
     reasons = [
         f"- **{ratio.name}**: {fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} "
-        f"(**{ratio.ratio:.2f}×**): {ratio.reason}."
+        f"(**{ratio.ratio:.2f}×**): {explain.ratio_reason(ratio)}."
         for ratio in comparison.layer_ratios()
     ]
     same = [
@@ -423,7 +423,7 @@ def render_numbers(comparison: Comparison) -> None:
                 f"Total (Keras `count_params()`): **{fmt(variant.total_params)}** · "
                 f"PyTorch equivalent: **{fmt(variant.torch_params)}**"
             )
-    st.caption(f"Keras vs PyTorch: {comparison.torch_difference()}")
+    st.caption(f"Keras vs PyTorch: {explain.torch_difference(comparison.spec.cell)}")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -606,7 +606,7 @@ def render_page() -> None:
     _sync_url(spec)
     preset_key = matching_preset(spec)
     preset = PRESETS_BY_KEY[preset_key] if preset_key else None
-    st.caption(describe(spec))
+    st.caption(explain.describe(spec))
     if preset is not None:
         st.info(f"**{preset.title}** — {preset.source}.\n\n{preset.note}")
     comparison = compare(spec)

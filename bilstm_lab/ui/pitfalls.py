@@ -34,7 +34,8 @@ from bilstm_lab.core.pitfall_results import (
     StackingDemo,
 )
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.workers.pool import Job, JobState, WorkerLost
+from bilstm_lab.workers.errors import WorkerLost
+from bilstm_lab.workers.job import Job, JobState
 
 #: A demonstration's keyword arguments as a hashable cache key: ``(("seed", 0),)``.
 Args = tuple[tuple[str, Any], ...]

@@ -27,7 +27,8 @@ from bilstm_lab.render.training_charts import (
 )
 from bilstm_lab.ui.common import show_input_error
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.workers.pool import Job, JobState, WorkerLost
+from bilstm_lab.workers.errors import WorkerLost
+from bilstm_lab.workers.job import Job, JobState
 
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"

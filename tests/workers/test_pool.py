@@ -18,16 +18,14 @@ from typing import Any
 
 import pytest
 
-from bilstm_lab.workers import pool as pool_module
+from bilstm_lab.core.analysis import analyze, input_name
+from bilstm_lab.core.spec import DEFAULT_SPEC
+from bilstm_lab.workers import settings
 from bilstm_lab.workers import worker as worker_module
-from bilstm_lab.workers.pool import (
-    JobCancelled,
-    JobError,
-    JobState,
-    WorkerLost,
-    WorkerPool,
-    workers_from_env,
-)
+from bilstm_lab.workers.errors import JobCancelled, JobError, WorkerLost
+from bilstm_lab.workers.job import JobState
+from bilstm_lab.workers.pool import WorkerPool
+from bilstm_lab.workers.settings import workers_from_env
 from tests.workers import jobs_for_tests
 
 JOBS = "tests.workers.jobs_for_tests"
@@ -334,7 +332,7 @@ def test_pool_size_from_the_environment(value: str | None, expected: int, warns:
             assert workers_from_env(value, 3) == expected
     else:
         assert workers_from_env(value, 3) == expected
-    assert 1 <= pool_module.DEFAULT_WORKERS <= pool_module.MAX_WORKERS
+    assert 1 <= settings.DEFAULT_WORKERS <= settings.MAX_WORKERS
 
 
 def test_pool_size_must_be_positive() -> None:
@@ -352,5 +350,5 @@ def test_default_workers_preload_tensorflow_and_jobs_keep_the_specs_layer_names(
     assert loaded == {"tensorflow": True, "keras": True}
     # The same warm worker builds the model twice: names come from the spec, never from Keras's
     # global counters (which the lab never resets), so the second model is not "..._1".
-    assert first == second
-    assert not any(name.endswith("_1") for name in second)
+    names = [row.name for row in analyze(DEFAULT_SPEC, bidirectional=True).layers]
+    assert first == second == [input_name(DEFAULT_SPEC), *names]

@@ -1,0 +1,59 @@
+"""The worker pool's numbers: how many workers, and how long jobs may wait, idle or linger.
+
+Pure standard library: the server imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+#: The environment variable that sets `DEFAULT_WORKERS`.
+WORKERS_ENV = "BILSTM_LAB_WORKERS"
+#: Bounds for the number of workers (each one holds a TensorFlow runtime: a few hundred MB).
+MIN_WORKERS, MAX_WORKERS = 1, 16
+#: A job whose page has not polled for this long is treated as abandoned and stopped.
+ABANDON_AFTER = 30.0
+#: Longest a job waits in the queue before giving up.
+MAX_WAIT = 600.0
+#: How long a running job may ignore a stop before its worker is killed and replaced.
+STOP_GRACE = 60.0
+#: How often waiting threads re-check stop, abandonment and deadlines.
+POLL_INTERVAL = 0.1
+#: The one logger of the whole pool (queue, relay and monitor), so one name filters them all.
+POOL_LOGGER = "bilstm_lab.workers.pool"
+
+
+def _cpu_count() -> int:
+    # The CPUs this process may use (a container's limit), not the machine's.
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def workers_from_env(value: str | None, default: int) -> int:
+    """The pool size from ``BILSTM_LAB_WORKERS``'s ``value``; ``default`` when unset or invalid.
+
+    A bad value warns and falls back: a typo in a deployment must not stop the server.
+    """
+    if value is None or not value.strip():
+        return default
+    try:
+        count = int(value.strip())
+    except ValueError:
+        count = 0
+    if MIN_WORKERS <= count <= MAX_WORKERS:
+        return count
+    warnings.warn(
+        f"{WORKERS_ENV}={value!r} is not a whole number from {MIN_WORKERS} to {MAX_WORKERS}; "
+        f"using {default} workers",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return default
+
+
+#: Worker processes a pool starts by default: one per usable CPU (at most `MAX_WORKERS`),
+#: or ``BILSTM_LAB_WORKERS``.
+DEFAULT_WORKERS: int = workers_from_env(os.environ.get(WORKERS_ENV), min(_cpu_count(), MAX_WORKERS))
