@@ -157,8 +157,11 @@ def test_convert_upload_unwraps() -> None:
     )
 
 
-def test_convert_and_check_runs_every_output() -> None:
+@pytest.mark.parametrize("reloaded", [False, True], ids=["in-memory", "reloaded"])
+def test_convert_and_check_runs_every_output(reloaded: bool) -> None:
     model = make_model("functional", 2, head=False, last_sequences=True)
+    if reloaded:  # what a worker converts: the model rebuilt from the file
+        model = load_model_bytes(save_bytes(model))
     checked = convert_and_check(model, "wrap", ["gru_2"], merge_mode="none")
     assert checked.check.output_shapes == ((2, T, 3), (2, T, 3))  # forward, backward
     assert checked.conversion.report.rows[1].weights == WARM_STARTED

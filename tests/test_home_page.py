@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.spec import DEFAULT_SPEC
-from bilstm_lab.ui.common import PAGES
+from bilstm_lab.ui.common import PAGES, page_script
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -44,7 +44,7 @@ def test_home_links_every_page_by_its_url() -> None:
         assert info.title in link.value and info.description in link.value
         assert link.proto.page == info.url_path  # the href: the URL app.py registered
         assert link.proto.icon == info.icon  # inherited from the st.Page
-        assert info.script is not None and (ROOT / info.script).is_file()
+        assert info.script is not None and page_script(info).is_file()
 
 
 def test_home_does_not_import_tensorflow() -> None:

@@ -16,7 +16,7 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.ui.common import APP_ICON, HOME, PAGES, tab_title
+from bilstm_lab.ui.common import APP_ICON, HOME, PAGES, PageInfo, page_script, tab_title
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -93,7 +93,7 @@ def test_the_four_pages_are_registered_with_their_urls(declared: Declared) -> No
         (info.title, info.icon) for info in (HOME, *PAGES)
     ]
     for info in PAGES:
-        assert info.script is not None and (ROOT / info.script).is_file(), info
+        assert info.script is not None and page_script(info).is_file(), info
 
 
 def test_icons_are_material_and_labels_have_no_emoji(declared: Declared) -> None:
@@ -109,18 +109,20 @@ def test_icons_are_material_and_labels_have_no_emoji(declared: Declared) -> None
         assert MATERIAL_ICON.fullmatch(link.proto.icon), link.value
 
 
-def test_a_page_opened_without_the_router_still_gets_the_navigation(declared: Declared) -> None:
-    # With a pages/ directory next to app.py, a fresh server runs a page script directly
-    # until the first run that calls st.navigation (AppTest does the same on every run):
-    # the page declares the app's navigation itself, so the sidebar still starts with Home.
+def test_no_pages_folder_puts_a_fresh_server_in_legacy_routing() -> None:
+    # A pages/ directory next to app.py makes a fresh Streamlit server route by folder until
+    # app.py first runs: a first visitor opening /Convert lost their first widget change.
+    assert not (ROOT / "pages").exists()
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda info: info.url_path)
+def test_every_page_runs_inside_the_navigation(declared: Declared, info: PageInfo) -> None:
     at = _run(AppTest.from_file(APP, default_timeout=120))
-    explorer = PAGES[0]
-    assert explorer.script is not None
-    _run(at.switch_page(explorer.script))
-    assert at.title[0].value == explorer.title
+    _run(at.switch_page(str(page_script(info).relative_to(ROOT))))
+    assert at.title[0].value.startswith(info.title)
     assert declared.navigations[-1][0].title == "Home"
-    assert declared.current[-1].url_path == explorer.url_path
-    assert declared.page_configs[-1]["page_title"] == tab_title(explorer.title)
+    assert declared.current[-1].url_path == info.url_path
+    assert declared.page_configs[-1]["page_title"] == tab_title(info.title)
     assert declared.page_configs[-1]["layout"] == "wide"
 
 
@@ -134,7 +136,6 @@ def test_no_streamlit_internals_are_patched() -> None:
     for path in [
         ROOT / "app.py",
         *(ROOT / "bilstm_lab").rglob("*.py"),
-        *(ROOT / "pages").glob("*.py"),
     ]:
         source = path.read_text(encoding="utf-8")
         assert "_clean_problem_modules" not in source, path

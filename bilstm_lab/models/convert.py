@@ -323,9 +323,15 @@ def _expose_both_directions(
 ) -> keras.Model:
     # A functional clone keeps the original's output structure (one tensor per output) and so
     # silently drops the backward tensor of a merge_mode=None wrapper; list both instead.
+    # Which layer produced each output tensor, through public API (``layer.output``).
+    producers = {
+        id(tensor): layer.name
+        for layer in model.layers
+        for tensor in keras.tree.flatten(layer.output)
+    }
     outputs: list[Any] = []
     for original, cloned in zip(model.outputs, converted.outputs, strict=True):
-        producer = original._keras_history[0].name
+        producer = producers.get(id(original))
         if producer in renamed:
             outputs += list(converted.get_layer(renamed[producer]).output)  # forward, backward
         else:

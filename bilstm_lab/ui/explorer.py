@@ -460,7 +460,9 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
                 try:
                     results[key] = _verify(key)
                 except WorkerLost:
-                    st.error(explain.JOB_INTERRUPTED.format(what="The check"), icon=":material/error:")
+                    st.error(
+                        explain.JOB_INTERRUPTED.format(what="The check"), icon=":material/error:"
+                    )
         if key in results:
             ok, summary, mismatches = results[key]
             if ok is None:

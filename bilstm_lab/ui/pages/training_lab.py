@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bilstm_lab.ui.common import page_setup
 from bilstm_lab.ui.training import render_page
 
-page_setup()
 render_page()

@@ -3,7 +3,5 @@
 from __future__ import annotations
 
 from bilstm_lab.ui import convert
-from bilstm_lab.ui.common import page_setup
 
-page_setup()
 convert.render()

@@ -3,7 +3,5 @@
 from __future__ import annotations
 
 from bilstm_lab.ui import pitfalls
-from bilstm_lab.ui.common import page_setup
 
-page_setup()
 pitfalls.render()
