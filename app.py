@@ -1,12 +1,11 @@
 """BiLSTM Lab (`streamlit run app.py`): the router. Declares the pages and runs the current one.
 
-Home is `bilstm_lab.ui.home.render`; the other pages are the scripts in `bilstm_lab.ui.pages`.
-Their labels, icons and URLs are `bilstm_lab.ui.common.PAGES` (the one place to change them).
+The same two lines as `bilstm_lab.ui.app`, the entry that `python -m bilstm_lab app` (and an
+installed copy) runs. Labels, icons and URLs are `bilstm_lab.ui.common.PAGES`.
 """
 
 from __future__ import annotations
 
 from bilstm_lab.ui.common import declare_pages
 
-current = declare_pages()  # st.navigation (Home first) + the app's one st.set_page_config
-current.run()
+declare_pages().run()  # st.navigation (Home first) + the app's one st.set_page_config

@@ -29,7 +29,7 @@ from bilstm_lab.core.analysis import compare  # noqa: E402
 from bilstm_lab.core.formatting import fmt  # noqa: E402
 from bilstm_lab.core.spec import DEFAULT_SPEC  # noqa: E402
 
-EXPLORER = ROOT / "bilstm_lab" / "ui" / "pages" / "architecture_explorer.py"
+EXPLORER = ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py"
 TRIVIAL_PAGE = """
 import streamlit as st
 units = st.number_input("units", min_value=1, max_value=4096, value=64, key="units")

@@ -28,12 +28,16 @@ def free_port() -> int:
 def start_streamlit(
     port: int, log_path: Path, extra_args: list[str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start ``streamlit run app.py`` on ``port`` and wait for its health endpoint."""
+    """Start the app as the README does (``python -m bilstm_lab app``) and wait until healthy.
+
+    The launcher starts the worker pool with the server, then runs ``streamlit run``; every
+    flag here is Streamlit's own.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "bilstm_lab", "app",
             "--server.headless", "true",
             "--server.port", str(port),
             "--server.address", "127.0.0.1",

@@ -28,7 +28,7 @@ from bilstm_lab.workers.worker import dumps
 from tests.conftest import ROOT
 from tests.helpers_models import BAD_UPLOAD_MESSAGES, bad_upload, make_model, save_bytes
 
-PAGE = str(ROOT / "bilstm_lab" / "ui" / "pages" / "convert.py")
+PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "convert.py")
 TIMEOUT = 300  # seconds: the first job waits for a worker to import TensorFlow; shared machine
 
 

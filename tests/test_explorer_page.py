@@ -32,7 +32,7 @@ from bilstm_lab.core.spec import (
 from bilstm_lab.ui.explorer import comparison_csv
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "bilstm_lab" / "ui" / "pages" / "architecture_explorer.py")
+PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
 TIMEOUT = 120  # seconds: generous, the machine is shared; only the verify test loads Keras
 
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from bilstm_lab.core.spec import FIELD_PARSERS, LIMITS, from_query
 from tests.conftest import ROOT
 
-EXPLORER = str(ROOT / "bilstm_lab" / "ui" / "pages" / "architecture_explorer.py")
+EXPLORER = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
 
 NASTY_VALUES = st.one_of(
     st.text(max_size=40),

@@ -17,7 +17,7 @@ from bilstm_lab.core.spec import Cell, MergeMode
 from labharness.memory import rss_kib
 from tests.conftest import ROOT
 
-EXPLORER = str(ROOT / "bilstm_lab" / "ui" / "pages" / "architecture_explorer.py")
+EXPLORER = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
 WARMUP_RERUNS = 40
 MEASURED_RERUNS = 260
 # Per rerun, after warm-up. Python's allocator keeps some freed memory, so a little drift is
@@ -77,7 +77,7 @@ def test_explorer_memory_stops_growing() -> None:
     assert growth < MAX_GROWTH_KIB_PER_RERUN
 
 
-TRAINING_LAB = str(ROOT / "bilstm_lab" / "ui" / "pages" / "training_lab.py")
+TRAINING_LAB = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "training_lab.py")
 LIVE_MODELS_JOB = "tests.workers.jobs_for_tests:live_keras_models"
 
 

@@ -23,7 +23,7 @@ from bilstm_lab.models import demos as pitfalls
 from bilstm_lab.ui import pitfalls as page
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "bilstm_lab" / "ui" / "pages" / "pitfalls.py")
+PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "pitfalls.py")
 TIMEOUT = 300  # seconds: the workers import TensorFlow; the leakage card trains two models
 
 

@@ -19,7 +19,7 @@ from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.ui.training import JOB_KEY, RESULT_KEY, RUNS_KEY
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "bilstm_lab" / "ui" / "pages" / "training_lab.py")
+PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "training_lab.py")
 TIMEOUT = 120  # the first run starts the worker pool
 BLOCKING_JOB = "tests.workers.jobs_for_tests:sleep_forever_until_stopped"
 

@@ -20,7 +20,7 @@ from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.ui.training import JOB_KEY, RESULT_KEY
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "bilstm_lab" / "ui" / "pages" / "training_lab.py")
+PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "training_lab.py")
 
 
 def _session(epochs: int, samples: int) -> AppTest:

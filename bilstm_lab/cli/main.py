@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -103,9 +104,30 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_presets(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "presets", help="list the presets (seed-article models and teaching models)"
+        "presets", help="list the presets (the example models and the teaching models)"
     )
     parser.set_defaults(handler=run_presets)
+
+
+def _add_app(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "app",
+        help="start the web app (worker pool first, then Streamlit); "
+        "Streamlit's own flags pass through, e.g. --server.port 8502",
+    )
+    parser.add_argument("streamlit_flags", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def run_app(streamlit_flags: Sequence[str]) -> int:
+    """``app``: replace this process with the web app's launcher (`bilstm_lab.ui.launch`).
+
+    The CLI never imports Streamlit itself (only `bilstm_lab.ui` does): the launcher runs as
+    its own program, with the flags given after ``app``.
+    """
+    launcher = [sys.executable, "-m", "bilstm_lab.ui.launch", *streamlit_flags]
+    sys.stdout.flush()
+    os.execv(sys.executable, launcher)
+    return 0  # not reached: execv replaces the process
 
 
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
@@ -235,6 +257,7 @@ def run_presets(args: argparse.Namespace) -> int:
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_summary,
     _add_presets,
+    _add_app,
     model_commands.register,
 ]
 
@@ -259,8 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 on success, 1 when ``--verify`` finds a mismatch, 2 for bad input.
     """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["app"] and arguments[1:2] not in (["-h"], ["--help"]):
+        # Everything after ``app`` is Streamlit's, in order (argparse would reorder flags).
+        return run_app(arguments[1:])
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(arguments)
         return int(args.handler(args))
     except ValueError as error:  # SpecError, UsageError and the other input errors
         message = " ".join(str(error).split())

@@ -66,8 +66,6 @@ def torch_difference(cell: Cell) -> str:
 # --- training results ---------------------------------------------------------------------------
 
 
-
-
 def variant_names(config: TrainConfig) -> tuple[str, str]:
     """Display names ``(bidirectional, unidirectional)``, e.g. ``("BiLSTM", "LSTM")``."""
     keras_name = Cell(config.cell).keras_name

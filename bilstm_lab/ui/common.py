@@ -8,8 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-#: Where the page scripts are (`bilstm_lab.ui.pages`).
-PAGE_DIR = Path(__file__).resolve().parent / "pages"
+#: Where the page scripts are (`bilstm_lab.ui.page_scripts`).
+PAGE_DIR = Path(__file__).resolve().parent / "page_scripts"
 
 #: The app's name: the browser tab of the home page, and the suffix of every other page's tab.
 APP_TITLE = "BiLSTM Lab"

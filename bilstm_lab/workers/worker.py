@@ -27,6 +27,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -197,6 +198,18 @@ def run_job(
     send(("done", job_id, blob))
 
 
+def _warm_up(name: str) -> None:
+    """Import ``name``, or for ``"module:function"`` import the module and call the function.
+
+    A warm-up function (e.g. a tiny training) pays TensorFlow's first-trace costs before the
+    worker says ready, so the first user's job does not.
+    """
+    module_name, _, function = name.partition(":")
+    module = importlib.import_module(module_name)
+    if function:
+        getattr(module, function)()
+
+
 def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = ()) -> None:
     """A worker process's whole life: warm up, say ready, run jobs until the server goes away.
 
@@ -204,16 +217,18 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
         conn: this worker's end of the duplex pipe to the server.
         stop_event: set by the server to ask the running job to stop; it is cleared by the
             server before each job, never here (a stop sent right after ``run`` must stick).
-        warm_modules: modules to import before saying ready; a failure is logged, not fatal
-            (a job that needs the module will then fail with the real import error).
+        warm_modules: modules to import before saying ready, or ``"module:function"`` warm-ups
+            to call (no arguments) after the imports; a failure is logged, not fatal (a job that
+            needs the module will then fail with the real import error).
     """
     # Before TensorFlow is imported: its C++ logging reads this once.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # Ctrl+C in the terminal reaches the whole process group; the server decides when we end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    started = time.monotonic()
     for name in warm_modules:
         try:
-            importlib.import_module(name)
+            _warm_up(name)
         except Exception as error:
             _log(f"could not preload {name}: {type(error).__name__}: {_short(error)}")
 
@@ -226,6 +241,8 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
 
     try:
         send(("ready", os.getpid()))
+        if warm_modules:  # one line in the server's log: when the first Train will be quick
+            _log(f"ready ({', '.join(warm_modules)}) in {time.monotonic() - started:.1f} s")
         while True:
             try:
                 message = conn.recv()

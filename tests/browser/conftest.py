@@ -30,14 +30,20 @@ from labharness.browser import (
     wait_for_app,
 )
 from labharness.paths import ARTIFACTS
-from labharness.server import streamlit_server
+from labharness.server import StreamlitServer, streamlit_server
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Base URL of a `streamlit run app.py` server shared by the browser tests."""
+def app_server() -> Iterator[StreamlitServer]:
+    """A `streamlit run app.py` server shared by the browser tests (its pid for /proc checks)."""
     with streamlit_server(ARTIFACTS / "streamlit-server.log") as server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: StreamlitServer) -> str:
+    """Base URL of the shared server."""
+    return app_server.url
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode, ModelSpec
-from bilstm_lab.ui.common import existing_pages
+from bilstm_lab.ui.common import PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -113,16 +113,12 @@ def test_every_page_renders_and_is_photographed(
     open_page(page, "/")
     _expect()(page.get_by_role("heading", name="BiLSTM Lab")).to_be_visible()
     screenshot(page, "home")
-    for path, label, _icon, _description in existing_pages():
-        if path is None:
-            continue
-        # Streamlit serves pages/N_Some_Name.py at /Some_Name.
-        url_path = "/" + Path(path).stem.split("_", 1)[1]
-        open_page(page, url_path)
-        if label == "Architecture Explorer":
+    for info in PAGES:
+        open_page(page, "/" + info.url_path)
+        if info.title == "Architecture Explorer":
             _totals_shown(page, DEFAULT_SPEC)
-        assert not page.locator('[data-testid="stException"]').count(), label
-        screenshot(page, f"page-{Path(path).stem}")
+        assert not page.locator('[data-testid="stException"]').count(), info.title
+        screenshot(page, f"page-{info.url_path}")
 
 
 def test_coming_back_from_another_page_keeps_the_model(
