@@ -1,8 +1,9 @@
 """The PyTorch model equivalent to a spec (optional: needs ``torch``).
 
-One ``nn.LSTM|GRU|RNN(batch_first=True, bidirectional=...)`` per recurrent layer, so that a
-merge mode other than concat can combine the two halves between layers with no extra
-parameters, exactly as Keras's `Bidirectional` does.
+One ``nn.LSTM|GRU|RNN(bias=..., batch_first=True, bidirectional=...)`` per recurrent layer, so
+that a merge mode other than concat can combine the two halves between layers with no extra
+parameters, exactly as Keras's `Bidirectional` does. Keras's ``use_bias`` is PyTorch's
+``bias``; a GRU with ``reset_after=False`` has no PyTorch equivalent and is refused.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from bilstm_lab.core.analysis import check_torch_equivalent
 from bilstm_lab.core.spec import MergeMode, ModelSpec, TokenInput
 
 _ACTIVATIONS: dict[str, Any] = {
@@ -41,6 +43,7 @@ class EquivalentModel(nn.Module):
     """The spec's model in PyTorch, batch first: input ``(batch, T, d)`` or ``(batch, T)`` ids."""
 
     def __init__(self, spec: ModelSpec, bidirectional: bool) -> None:
+        check_torch_equivalent(spec)
         super().__init__()
         self.spec, self.bidirectional = spec, bidirectional
         rnn_class = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell.value]
@@ -52,7 +55,11 @@ class EquivalentModel(nn.Module):
         width = spec.input.width
         layers = []
         for units in spec.units:
-            layers.append(rnn_class(width, units, batch_first=True, bidirectional=bidirectional))
+            layers.append(
+                rnn_class(
+                    width, units, bias=spec.use_bias, batch_first=True, bidirectional=bidirectional
+                )
+            )
             width = units * (spec.merge_mode.width_factor if bidirectional else 1)
         self.recurrent = nn.ModuleList(layers)
         self.head = nn.Linear(width, spec.head.units) if spec.head is not None else None
@@ -87,7 +94,11 @@ def final_summary(x: torch.Tensor, units: int, bidirectional: bool) -> torch.Ten
 
 
 def build_torch_model(spec: ModelSpec, bidirectional: bool) -> EquivalentModel:
-    """The PyTorch equivalent of one variant of ``spec``."""
+    """The PyTorch equivalent of one variant of ``spec``.
+
+    Raises:
+        SpecError: PyTorch has no equivalent (a GRU with ``reset_after=False``).
+    """
     return EquivalentModel(spec, bidirectional)
 
 

@@ -26,25 +26,38 @@ def free_port() -> int:
 
 
 def start_streamlit(
-    port: int, log_path: Path, extra_args: list[str] | None = None
+    port: int,
+    log_path: Path,
+    extra_args: list[str] | None = None,
+    *,
+    command: list[str] | None = None,
+    cwd: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
     """Start the app as the README does (``python -m bilstm_lab app``) and wait until healthy.
 
     The launcher starts the worker pool with the server, then runs ``streamlit run``; every
     flag here is Streamlit's own.
+
+    Args:
+        port: the port to serve on.
+        log_path: where the server's output goes.
+        extra_args: more Streamlit flags.
+        command: the command that starts the app, flags excluded (an installed copy's
+            ``[".../bin/bilstm-lab", "app"]``); ``python -m bilstm_lab app`` by default.
+        cwd: the directory to start it in.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "bilstm_lab", "app",
+            *(command or [sys.executable, "-m", "bilstm_lab", "app"]),
             "--server.headless", "true",
             "--server.port", str(port),
             "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
             *(extra_args or []),
         ],
-        cwd=ROOT,
+        cwd=cwd,
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},

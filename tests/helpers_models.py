@@ -6,6 +6,8 @@ from typing import Any
 
 import keras
 
+from bilstm_lab.core.model_info import MAX_UPLOAD_MB
+
 T, D = 5, 3  # time steps and features of every test model
 UNITS = (4, 3, 5)
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -90,7 +92,7 @@ BAD_UPLOAD_MESSAGES: dict[str, str] = {
     "random": r"is not a Keras \.keras file",
     "lambda": r"contains a Lambda layer .*safe_mode=True",
     "no_recurrent": r"has no LSTM, GRU, SimpleRNN or Bidirectional layer",
-    "oversized": r"is too large: the limit is 16\.0 MB",
+    "oversized": rf"is too large: the limit is {MAX_UPLOAD_MB}\.0 MB",
 }
 
 

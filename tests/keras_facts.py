@@ -42,8 +42,10 @@ def keras_layer_facts(model: Any) -> list[LayerFacts]:
 def torch_reference_params(spec: ModelSpec, bidirectional: bool) -> int:
     """Parameters of the PyTorch equivalent, built here from plain torch modules.
 
-    ``nn.Embedding`` / one ``nn.LSTM|GRU|RNN(batch_first=True, bidirectional=...)`` per layer
-    (a non-concat merge halves the next layer's input, with no parameters) / ``nn.Linear``.
+    ``nn.Embedding`` / one ``nn.LSTM|GRU|RNN(bias=use_bias, batch_first=True,
+    bidirectional=...)`` per layer (a non-concat merge halves the next layer's input, with no
+    parameters) / ``nn.Linear``. (A GRU with ``reset_after=False`` has no PyTorch
+    equivalent; callers do not ask for one.)
     """
     from torch import nn
 
@@ -55,7 +57,11 @@ def torch_reference_params(spec: ModelSpec, bidirectional: bool) -> int:
         width = spec.input.features  # type: ignore[union-attr]
     rnn_class = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell.value]
     for units in spec.units:
-        modules.append(rnn_class(width, units, batch_first=True, bidirectional=bidirectional))
+        modules.append(
+            rnn_class(
+                width, units, bias=spec.use_bias, batch_first=True, bidirectional=bidirectional
+            )
+        )
         concat = bidirectional and spec.merge_mode.value == "concat"
         width = 2 * units if concat else units
     if spec.head is not None:

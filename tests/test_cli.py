@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bilstm_lab.cli.main import main
+from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.presets import PRESETS, get_preset
 from bilstm_lab.core.spec import DenseHead, FeatureInput, ModelSpec, TokenInput
@@ -125,8 +126,15 @@ BAD_ARGS = [
     (["summary", "--batch", "zero"], "batch must be a whole number, received 'zero'"),
     (["summary", "--dense", "0"], "dense must be between 1 and 10000, received 0"),
     (["summary", "--dense-activation", "gelu", "--dense", "2"], "invalid choice: 'gelu'"),
-    (["summary", "--dense-activation", "relu"], "--dense-activation needs --dense"),
+    (["summary", "--dense-activation", "relu"], "dense_activation needs dense"),
     (["summary", "--preset", "nope"], "preset must be one of"),
+    (
+        ["summary", "--no-reset-after"],
+        "reset_after only exists on GRU (it says where the reset gate is applied); LSTM has no "
+        "such option, received reset_after false with cell lstm",
+    ),
+    (["summary", "--seq-len", "any"], "seq_len must be a whole number, received 'any'"),
+    (["summary", "--use-bias", "no"], "unrecognized arguments: no"),
     (["summary", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: COMMAND"),
@@ -194,3 +202,43 @@ def test_verify_reports_a_mismatch(
     code, out, _ = run_cli(capsys, "summary", "--units", "4", "--features", "2", "--verify")
     assert code == 1
     assert "✗" in out and "params: analysis says" in out
+
+
+def test_cell_option_flags_reach_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    # Keras's own LSTM(3, use_bias=False) on 4 features: 84 parameters (96 with a bias).
+    code, out, _ = run_cli(capsys, "summary", "--units", "3", "--features", "4", "--no-use-bias",
+                           "--seq-len", "none", "--json")  # fmt: skip
+    assert code == 0
+    uni = json.loads(out)["unidirectional"]
+    assert uni["total_params"] == 84 and uni["torch_params"] == 84
+    assert uni["layers"][0]["formula"] == "4·3·(4+3) = 84"
+    assert uni["layers"][0]["output_shape"] == [None, None, 3]  # T = None: variable length
+    assert "torch_note" not in uni  # a count, so nothing to explain
+
+
+def test_reset_after_false_has_no_torch_count_and_says_why(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["summary", "--cell", "gru", "--units", "3", "--features", "4", "--no-reset-after"]
+    code, out, _ = run_cli(capsys, *argv, "--json")
+    assert code == 0
+    spec = ModelSpec(cell="gru", units=(3,), reset_after=False, input=FeatureInput(10, 4))
+    for key in ("unidirectional", "bidirectional"):
+        variant = json.loads(out)[key]
+        assert variant["torch_params"] is None
+        assert variant["torch_note"] == explain.torch_difference(spec)
+    assert json.loads(out)["unidirectional"]["total_params"] == 72
+    code, out, _ = run_cli(capsys, *argv)
+    assert code == 0
+    torch_row = next(line for line in out.splitlines() if line.startswith("PyTorch equivalent"))
+    assert torch_row.split()[2:] == ["no", "equivalent", "no", "equivalent", "–"]
+    assert "3·3·(4+3+1) = 72" in out
+    assert explain.torch_difference(spec) in out
+
+
+def test_a_token_input_of_any_length(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "summary", "--vocab", "50", "--embedding-dim", "4",
+                           "--seq-len", "none", "--cell", "gru", "--reset-after", "--json")  # fmt: skip
+    assert code == 0
+    layers = json.loads(out)["bidirectional"]["layers"]
+    assert [layer["output_shape"] for layer in layers] == [[None, None, 4], [None, None, 128]]

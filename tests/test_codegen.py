@@ -14,9 +14,17 @@ from typing import Any
 
 import pytest
 
-from bilstm_lab.core.analysis import Shape, VariantAnalysis, analyze
+from bilstm_lab.core.analysis import Shape, VariantAnalysis, analyze, has_torch_equivalent
 from bilstm_lab.core.presets import PRESETS
-from bilstm_lab.core.spec import Cell, DenseHead, FeatureInput, MergeMode, ModelSpec, TokenInput
+from bilstm_lab.core.spec import (
+    Cell,
+    DenseHead,
+    FeatureInput,
+    MergeMode,
+    ModelSpec,
+    SpecError,
+    TokenInput,
+)
 from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
 from tests.keras_facts import keras_layer_facts
 
@@ -46,6 +54,21 @@ EXTRA_SPECS = {
     "rnn-tanh-head-seq": ModelSpec(
         cell=Cell.RNN, units=(3, 3, 2), input=FeatureInput(1, 1), head=DenseHead(4, "tanh")
     ),
+    "lstm-nobias-anylength-tokens-last": ModelSpec(
+        units=(4, 3), return_sequences=False, use_bias=False, input=TokenInput(None, 9, 2),
+    ),
+    "gru-reset-before-anylength-state": ModelSpec(
+        cell=Cell.GRU, units=(3,), reset_after=False, return_state=True, merge_mode=MergeMode.AVE,
+        input=FeatureInput(None, 2),
+    ),
+    "gru-nobias-reset-before-none": ModelSpec(
+        cell=Cell.GRU, units=(3,), use_bias=False, reset_after=False, merge_mode=MergeMode.NONE,
+        input=FeatureInput(4, 2),
+    ),
+    "rnn-nobias-anylength-head": ModelSpec(
+        cell=Cell.RNN, units=(3,), use_bias=False, input=FeatureInput(None, 2),
+        head=DenseHead(2, "linear"), batch_size=3,
+    ),
 }  # fmt: skip
 SPECS = [pytest.param(p.spec, id=p.key) for p in PRESETS] + [
     pytest.param(spec, id=key) for key, spec in EXTRA_SPECS.items()
@@ -71,6 +94,12 @@ def _model_outputs(variant: VariantAnalysis) -> list[Shape]:
     return shapes
 
 
+def _filled(shape: Shape, batch: int, steps: int) -> tuple[int, ...]:
+    """A shape with its unknown batch (axis 0) and unknown T (axis 1) filled in."""
+    known = (batch, steps)
+    return tuple(known[axis] if d is None else d for axis, d in enumerate(shape))
+
+
 @pytest.mark.parametrize("bidirectional", VARIANTS)
 @pytest.mark.parametrize("spec", SPECS)
 def test_keras_code_builds_what_the_analysis_says(spec: ModelSpec, bidirectional: bool) -> None:
@@ -94,18 +123,25 @@ def test_torch_code_matches_the_equivalent_model(spec: ModelSpec, bidirectional:
 
     from bilstm_lab.torch_equivalent import build_torch_model
 
+    if not has_torch_equivalent(spec):
+        # A GRU with reset_after=False: no PyTorch code, and no PyTorch model, rather than a
+        # wrong one.
+        for refuse in (torch_code, build_torch_model):
+            with pytest.raises(SpecError) as error:
+                refuse(spec, bidirectional)
+            assert error.value.field == "reset_after"
+        return
     variant = analyze(spec, bidirectional)
     namespace = _run(torch_code(spec, bidirectional))
     model = namespace["model"]
     assert sum(p.numel() for p in model.parameters()) == variant.torch_params
-    # The example batch ran through the model: its shape is the analysis's with the batch filled.
-    batch = namespace["example"].shape[0]
+    # The example batch ran through the model: its shape is the analysis's with the batch (and
+    # a variable T) filled in from the example.
+    batch, steps = namespace["example"].shape[:2]
     outputs = namespace["output"]
     outputs = list(outputs) if isinstance(outputs, tuple) else [outputs]
     expected = _model_outputs(variant)[: len(outputs)]
-    assert [tuple(t.shape) for t in outputs] == [
-        tuple(batch if d is None else d for d in shape) for shape in expected
-    ]
+    assert [tuple(t.shape) for t in outputs] == [_filled(shape, batch, steps) for shape in expected]
     # Same weights, same numbers: the generated module *is* the lab's equivalent model.
     reference = build_torch_model(spec, bidirectional)
     model.load_state_dict(reference.state_dict())
@@ -141,3 +177,21 @@ def test_codegen_names_come_from_the_analysis() -> None:
     code = keras_code(spec, True)
     for row in analyze(spec, True).layers:
         assert f'name="{row.name}"' in code
+
+
+def test_generated_code_writes_the_cell_options() -> None:
+    spec = ModelSpec(
+        cell=Cell.GRU, units=(3,), use_bias=False, reset_after=False, input=FeatureInput(None, 4)
+    )
+    code = keras_code(spec, False)
+    assert "keras.Input(shape=(None, 4)" in code
+    assert (
+        'layers.GRU(3, return_sequences=True, use_bias=False, reset_after=False, name="gru_1")'
+        in code
+    )
+    lstm = ModelSpec(units=(3,), use_bias=False, input=TokenInput(None, 9, 4))
+    assert "nn.LSTM(4, 3, bias=False, batch_first=True" in torch_code(lstm, True)
+    assert 'keras.Input(shape=(None,), dtype="int32"' in keras_code(lstm, True)
+    # Keras's defaults are not written out.
+    plain = keras_code(ModelSpec(cell=Cell.GRU, units=(3,)), False)
+    assert "use_bias" not in plain and "reset_after" not in plain

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from bilstm_lab.core.analysis import recurrent_params
+from bilstm_lab.core.conversion import CompileFate
+from bilstm_lab.core.errors import ConversionCheckFailed, one_line
 from bilstm_lab.core.spec import Cell, MergeMode
+from bilstm_lab.models import conversion_check
 from bilstm_lab.models.convert import (
     COLD,
     KEPT,
@@ -15,10 +18,12 @@ from bilstm_lab.models.convert import (
     WARM_STARTED,
     WIDTH_CHANGED,
     ConversionError,
+    convert_and_check,
     to_bidirectional,
     unwrap_bidirectional,
 )
 from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
+from tests import gallery_models as gallery
 from tests.helpers_models import UNITS, D, T, dense_only_model, make_model
 
 BATCH = np.random.default_rng(0).normal(size=(3, T, D)).astype("float32")  # (batch, T, D)
@@ -182,3 +187,100 @@ def test_conversion_errors_name_the_problem() -> None:
     output, h, c = keras.layers.LSTM(2, return_state=True, name="stateful")(inputs)
     with pytest.raises(ConversionError, match="return_state"):
         to_bidirectional(keras.Model(inputs, [output, h, c]))
+
+
+def test_a_widened_time_distributed_dense_is_rebuilt_and_reported_new() -> None:
+    # The tagger: LSTM(100) → TimeDistributed(Dense(17)); under concat the Dense reads
+    # 200 features, so it has 200·17 + 17 = 3,417 parameters, all new.
+    tokens = keras.Input((7,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(50, 12, name="embedding")(tokens)
+    x = keras.layers.LSTM(100, return_sequences=True, name="lstm")(x)
+    tags = keras.layers.TimeDistributed(keras.layers.Dense(17), name="time_distributed")(x)
+    model = load_model_bytes(model_to_bytes(keras.Model(tokens, tags, name="tagger")))
+    checked = convert_and_check(model)
+    row = checked.conversion.report.rows[-1]
+    assert (row.before, row.type_after) == ("time_distributed", "TimeDistributed(Dense)")
+    assert (row.params_before, row.params_after, row.weights) == (1_717, 3_417, WIDTH_CHANGED)
+    assert checked.conversion.report.fresh_layers == ("time_distributed",)
+    assert checked.check.output_shapes == ((2, 7, 17),)
+
+
+@pytest.mark.parametrize("mode", ["concat", "sum"])
+def test_a_decoder_gives_both_directions_the_encoder_states(mode: str) -> None:
+    model = gallery.encoder_decoder()
+    checked = convert_and_check(model, layers=["decoder"], merge_mode=mode)
+    wrapper = checked.reloaded.get_layer("bi_decoder")
+    # Called with [h, c, h, c]: the forward states, then the backward states.
+    config = checked.reloaded.get_config()
+    entry = next(e for e in config["layers"] if e["name"] == "bi_decoder")
+    states = entry["inbound_nodes"][0]["kwargs"]["initial_state"]
+    assert [s["config"]["keras_history"][0] for s in states] == ["encoder"] * 4
+    assert [s["config"]["keras_history"][2] for s in states] == [1, 2, 1, 2]
+    assert wrapper.forward_layer.get_weights()[0].shape == (8, 32)
+    assert max(checked.check.worst_by_layer().values()) <= 1e-6
+
+
+def test_a_custom_loss_is_dropped_with_its_name() -> None:
+    model = make_model("functional", 1)
+    config = {"optimizer": "adam", "loss": "my_private_loss", "metrics": ["mae"]}
+    conversion = to_bidirectional(model, compile_config=config)
+    settings = conversion.report.compile
+    assert (settings.fate, settings.failed_part, settings.failed_name) == (
+        CompileFate.DROPPED,
+        "loss",
+        "my_private_loss",
+    )
+    assert not conversion.model.compiled
+    assert "Compile settings dropped: the loss (my_private_loss)" in conversion.report.to_text()
+
+
+def test_an_in_memory_compiled_model_keeps_its_settings() -> None:
+    model = make_model("sequential", 1)
+    model.compile(keras.optimizers.SGD(0.05), "mse", metrics=["mae"])
+    conversion = to_bidirectional(model)
+    settings = conversion.report.compile
+    assert (settings.fate, settings.optimizer, settings.loss, settings.metrics) == (
+        CompileFate.KEPT,
+        "SGD",
+        ("mse",),
+        ("mae",),
+    )
+    assert settings.learning_rate == pytest.approx(0.05)
+    assert conversion.model.compiled
+
+
+def test_a_model_failing_its_check_is_never_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_run(model: keras.Model, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(conversion_check, "run_model", broken_run)
+    with pytest.raises(ConversionCheckFailed, match=r"fails on a batch .* \(IndexError\)"):
+        convert_and_check(make_model("functional", 1))
+
+
+def test_a_converted_model_over_the_limit_is_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conversion_check, "MAX_UPLOAD_BYTES", 1_000)
+    with pytest.raises(ConversionCheckFailed, match=r"does not load back .* is too large"):
+        convert_and_check(make_model("functional", 1))
+
+
+def test_messages_are_one_clean_line() -> None:
+    assert one_line("\x1b[1mDimensions\x1b[0m must\n be\tequal\x07") == "Dimensions must be equal"
+    with pytest.raises(ConversionError) as caught:
+        to_bidirectional(make_model("functional", 1), layers=["a\x1b[31mb\nc"])
+    assert "\x1b" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_only_graph_models_are_rewired() -> None:
+    class Custom(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="custom")
+            self.lstm = keras.layers.LSTM(2)
+
+        def call(self, inputs: object) -> object:
+            return self.lstm(inputs)
+
+    with pytest.raises(ConversionError, match="subclassed model has no layer graph"):
+        to_bidirectional(Custom())
+    with pytest.raises(ConversionError, match="must be a Keras model, received str"):
+        to_bidirectional("model.keras")  # type: ignore[arg-type]

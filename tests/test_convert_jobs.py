@@ -20,7 +20,7 @@ import pytest
 
 from bilstm_lab.core.conversion import (
     WARM_STARTED,
-    ConversionCheck,
+    CompileFate,
     ConvertRequest,
     ConvertResult,
     Direction,
@@ -128,11 +128,19 @@ def test_convert_upload_gives_checked_bytes_report_and_graph() -> None:
     result = _convert(save_bytes(model), layers=("lstm_1", "gru_2"), merge_mode="sum")
     expected = to_bidirectional(model, merge_mode="sum").report
     assert result.report == expected
-    assert result.check == ConversionCheck(
-        size_bytes=len(result.data),
-        batch_shapes=((2, T, D),),
-        output_shapes=((2, 2),),
+    check = result.check
+    assert (check.size_bytes, check.batch_shapes, check.output_shapes) == (
+        len(result.data),
+        ((2, T, D),),
+        ((2, 2),),
     )
+    # Both layers warm-started; under sum only their forward layers can be compared.
+    assert {(c.layer, c.part) for c in check.forward_checks} == {
+        ("bi_lstm_1", "forward_layer"),
+        ("bi_gru_2", "forward_layer"),
+    }
+    assert all(c.difference <= 1e-6 for c in check.forward_checks)
+    assert check.kept_checked == 3  # the two forward layers and the head (sum keeps its width)
     reloaded = load_model_bytes(result.data)
     assert reloaded.count_params() == expected.params_after
     info = result.info
@@ -238,3 +246,28 @@ def test_diagram_colours_and_escapes_user_names() -> None:
     assert re.search(r'"back/slash" \[label="[^"]*", fillcolor="#c7e9c0"\]', dot)
     assert re.search(r'"evil[^"]*" \[label="[^"]*", fillcolor="#fdd9a0"\]', dot)
     assert '"in\'put" -> "evil\'];x->y[label=\'" [label=" (None, 5, 3)"];' in dot
+
+
+def test_convert_upload_keeps_the_files_compile_settings(tmp_path: Path) -> None:
+    model = make_model("functional", 1)
+    model.compile("rmsprop", "mse", metrics=["mae"])
+    result = _convert(save_bytes(model))
+    settings = result.report.compile
+    assert (settings.fate, settings.optimizer, settings.loss) == (
+        CompileFate.KEPT,
+        "RMSprop",
+        ("mse",),
+    )
+    path = tmp_path / "converted.keras"
+    path.write_bytes(result.data)
+    restored = keras.saving.load_model(path)  # compile=True, as users load it
+    assert restored.compiled and type(restored.optimizer).__name__ == "RMSprop"
+
+
+def test_convert_upload_converts_inside_nested_models() -> None:
+    from tests.gallery_models import nested_sequential
+
+    result = _convert(save_bytes(nested_sequential()), layers=("encoder/lstm",))
+    assert result.info.bidirectional == ("encoder/bi_lstm",)
+    assert result.info.recurrent == ("top",)
+    assert [row.after for row in result.report.rows if row.fresh] == ["top"]

@@ -226,3 +226,48 @@ def test_a_failed_job_is_one_message_and_the_page_recovers(
         at.selectbox(key="convert_example").set_value("seed000-ex3").run()
     assert not at.exception and not at.error
     assert "loaded back with safe_mode=True" in at.success[0].value
+
+
+class _ConvertFails:
+    """The real worker pool, except that every conversion fails its check."""
+
+    def __init__(self, pool: object, error: BaseException) -> None:
+        self.pool, self.error = pool, error
+
+    def submit(self, job: str, payload: object = None) -> object:
+        if job == "convert_upload":
+            return _FailingPool(self.error)
+        return self.pool.submit(job, payload)  # type: ignore[attr-defined]
+
+
+def test_a_conversion_that_fails_its_check_is_an_error_without_download(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bilstm_lab.core import explain
+    from bilstm_lab.core.errors import ConversionCheckFailed
+    from bilstm_lab.ui import convert
+
+    reason = explain.check_forward_mismatch("bi_gru_1", 0.5, 1e-5)
+    error = ConversionCheckFailed(explain.check_failed(reason))
+    real = convert.worker_pool()
+    monkeypatch.setattr(convert, "worker_pool", lambda: _ConvertFails(real, error))
+    at = _app().run()
+    assert not at.exception and len(at.error) == 1
+    assert "failed its check and was not written" in at.error[0].value
+    assert "differs from the original layer's output by 0.5" in at.error[0].value
+    assert not at.get("download_button") and "convert_result" not in at.session_state
+
+
+def test_nested_layers_are_offered_by_path_and_compile_settings_reported() -> None:
+    from tests.gallery_models import nested_sequential
+
+    model = nested_sequential()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    at = _upload(_app(), "nested.keras", save_bytes(model))
+    assert not at.exception and not at.error
+    key = "convert_layers:" + at.session_state["convert_loaded"].key + ":LSTM → BiLSTM (wrap)"
+    assert at.multiselect(key=key).options == ["encoder/lstm", "top"]
+    report = at.dataframe[0].value
+    assert list(report["layer"])[:2] == ["encoder/embedding", "encoder/lstm → encoder/bi_lstm"]
+    assert "Forward half checked on the same batch" in at.success[0].value
+    assert any("Compile settings kept: optimizer Adam" in c.value for c in at.caption)

@@ -72,13 +72,13 @@ def assert_page_matches(at: AppTest, spec: ModelSpec) -> None:
     for variant in (uni, bi):
         assert (
             f"Total (Keras `count_params()`): **{fmt(variant.total_params)}** · "
-            f"PyTorch equivalent: **{fmt(variant.torch_params)}**"
+            f"PyTorch equivalent: **{explain.torch_count(variant.torch_params)}**"
         ) in texts
     for ratio in comparison.layer_ratios():
         assert f"{fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} (**{ratio.ratio:.2f}×**)" in texts
         assert explain.ratio_reason(ratio) in texts
     assert f"{comparison.recurrent_ratio:.2f}× the recurrent parameters" in texts
-    assert explain.torch_difference(comparison.spec.cell) in " ".join(c.value for c in at.caption)
+    assert explain.torch_difference(comparison.spec) in " ".join(c.value for c in at.caption)
     # The URL always describes what is shown, so a copied link reopens the same view.
     assert _query(at) == spec.to_query()
 
@@ -217,6 +217,8 @@ def test_lower_layers_returning_sequences_is_explained() -> None:
         {"batch": "1e9", "surprise": "1"},
         {"units": "64," * 20},
         {"input": "tokens", "vocab": "1", "embedding_dim": "<script>"},
+        {"cell": "lstm", "reset_after": "false"},
+        {"seq_len": "forever", "use_bias": "maybe"},
     ],
 )
 def test_bad_url_falls_back_with_a_warning(query: dict[str, str]) -> None:
@@ -229,6 +231,53 @@ def test_bad_url_falls_back_with_a_warning(query: dict[str, str]) -> None:
     assert warnings
     assert_page_matches(at, expected)
     assert not at.error
+
+
+def _toggles(at: AppTest) -> set[str]:
+    return {toggle.key for toggle in at.sidebar.toggle}
+
+
+def test_cell_options_and_a_variable_length() -> None:
+    at = _app()
+    assert "ex_use_bias" in _toggles(at) and "ex_reset_after" not in _toggles(at)  # LSTM
+    steps = [
+        ("no bias", "use_bias", False, DEFAULT_SPEC.with_changes(use_bias=False)),
+        ("gru", "cell", "gru", DEFAULT_SPEC.with_changes(use_bias=False, cell="gru")),
+        ("reset before", "reset_after", False,
+         DEFAULT_SPEC.with_changes(use_bias=False, cell="gru", reset_after=False)),
+        ("any length", "variable_length", True,
+         DEFAULT_SPEC.with_changes(use_bias=False, cell="gru", reset_after=False,
+                                   input=FeatureInput(None, 100))),
+    ]  # fmt: skip
+    for name, key, value, expected in steps:
+        _set(key, value)(at)
+        at.run()
+        try:
+            assert_page_matches(at, expected)
+        except AssertionError as error:
+            raise AssertionError(f"after step {name!r}: {error}") from error
+    assert "ex_reset_after" in _toggles(at)
+    assert "ex_seq_len" not in {box.key for box in at.sidebar.number_input}
+    assert _query(at)["seq_len"] == "none" and _query(at)["reset_after"] == "false"
+    # No PyTorch equivalent: the tables say so, and the PyTorch tab explains instead of code.
+    assert "PyTorch equivalent: **no equivalent**" in " ".join(m.value for m in at.markdown)
+    assert any(explain.torch_difference(expected) == info.value for info in at.info)
+    assert not any("import torch" in code.value for code in at.code)
+    # Back to LSTM: reset_after is a GRU option, so its control goes and the LSTM is valid.
+    _set("cell", "lstm")(at)
+    at.run()
+    assert "ex_reset_after" not in _toggles(at)
+    assert_page_matches(at, expected.with_changes(cell="lstm", reset_after=True))
+
+
+def test_cell_options_url_reopens_the_same_view() -> None:
+    spec = ModelSpec(cell="gru", units=(3,), use_bias=False, reset_after=False,
+                     input=TokenInput(None, 50, 4))  # fmt: skip
+    at = _app(spec.to_query())
+    assert_page_matches(at, spec)
+    assert not at.warning
+    assert at.toggle(key="ex_variable_length").value is True
+    assert at.toggle(key="ex_reset_after").value is False
 
 
 def test_good_url_reopens_the_same_view() -> None:
@@ -256,6 +305,13 @@ def test_csv_holds_the_analysis_numbers() -> None:
     assert list(frame["params"]) == [row.params for row in rows]
     assert list(frame["torch_params"]) == [row.torch_params for row in rows]
     assert list(frame["layer"]) == [row.name for row in rows]
+
+
+def test_csv_leaves_a_missing_torch_count_empty() -> None:
+    spec = ModelSpec(cell="gru", units=(3,), reset_after=False, input=TokenInput(None, 50, 4))
+    lines = comparison_csv(compare(spec)).splitlines()
+    assert lines[1].startswith('GRU,embedding,Embedding,"(None, None, 4)",200,50·4 = 200,200,')
+    assert lines[2].endswith(",72,3·3·(4+3+1) = 72,,")
 
 
 @pytest.mark.slow

@@ -19,6 +19,10 @@ SWITCHES = [
     "--no-return-sequences",
     "--return-state",
     "--no-return-state",
+    "--use-bias",
+    "--no-use-bias",
+    "--reset-after",
+    "--no-reset-after",
     "--json",
 ]
 VALUES = st.one_of(

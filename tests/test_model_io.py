@@ -113,3 +113,53 @@ def test_giant_config_is_refused() -> None:
         archive.writestr("metadata.json", "{}")
     with pytest.raises(ModelFileTooLarge, match=r"oversized config\.json"):
         load_model_bytes(buffer.getvalue())
+
+
+def _rename_class(data: bytes, old: str, new: str) -> bytes:
+    """The same archive with a layer class renamed in its config (a custom, unknown class)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "config.json":
+                content = content.replace(f'"{old}"'.encode(), f'"{new}"'.encode())
+            target.writestr(member.filename, content)
+    return out.getvalue()
+
+
+def test_an_unknown_layer_class_is_named_in_the_labs_words() -> None:
+    data = _rename_class(model_to_bytes(make_model("functional", 1)), "LSTM", "MyFancyLSTM")
+    with pytest.raises(CorruptModelFile) as caught:
+        load_model_bytes(data, "custom.keras")
+    message = str(caught.value)
+    assert message.startswith("custom.keras could not be loaded as a Keras model: it uses ")
+    assert "MyFancyLSTM" in message and "not built into Keras" in message
+    assert "register_keras_serializable" not in message and "\x1b" not in message
+
+
+def test_recurrent_layers_are_found_in_cells_and_nested_models() -> None:
+    from tests.gallery_models import nested_sequential, rnn_cells
+
+    for model in (rnn_cells(), nested_sequential()):
+        assert load_model_bytes(model_to_bytes(model)).name == model.name
+    with pytest.raises(NoRecurrentLayer):
+        load_model_bytes(bad_upload("no_recurrent"))
+    # inspect shows any model: without the requirement it loads.
+    assert load_model_bytes(bad_upload("no_recurrent"), recurrent_only=False).name == "dense_only"
+
+
+def test_saved_compile_settings_are_read_from_the_file() -> None:
+    from bilstm_lab.models.model_io import saved_compile_config
+
+    model = make_model("functional", 1)
+    assert saved_compile_config(model_to_bytes(model)) is None
+    model.compile("adam", "mse", metrics=["mae"])
+    settings = saved_compile_config(model_to_bytes(model))
+    assert settings is not None and settings["loss"] == "mse" and settings["metrics"] == ["mae"]
+    assert saved_compile_config(b"not a zip") is None
+
+
+def test_the_unpacked_limit_grows_with_the_upload_limit() -> None:
+    limit = max(100 * 1024 * 1024, 2 * model_io.MAX_UPLOAD_BYTES)
+    assert limit == model_io.MAX_UNPACKED_BYTES

@@ -19,7 +19,8 @@ def test_readme_opens_with_two_setup_commands() -> None:
     assert len(commands) == 2
     run_app, run_tests = commands
     assert (
-        run_app.startswith("pip install -r requirements.txt") and "streamlit run app.py" in run_app
+        run_app.startswith("pip install -r requirements.txt")
+        and "python -m bilstm_lab app" in run_app
     )
     assert run_tests.startswith("pip install -r requirements-dev.txt") and "pytest" in run_tests
 

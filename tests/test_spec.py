@@ -12,6 +12,7 @@ from bilstm_lab.core.spec import (
     DEFAULT_SPEC,
     FIELD_PARSERS,
     LIMITS,
+    Cell,
     DenseHead,
     FeatureInput,
     ModelSpec,
@@ -79,6 +80,21 @@ INVALID = [
         "merge_mode",
         "so it cannot feed a Dense head",
     ),
+    (lambda: ModelSpec(use_bias="no"), "use_bias", "use_bias must be true or false, received 'no'"),
+    (lambda: ModelSpec(reset_after=0), "reset_after", "reset_after must be true or false"),
+    (
+        lambda: ModelSpec(cell="lstm", reset_after=False),
+        "reset_after",
+        "reset_after only exists on GRU (it says where the reset gate is applied); LSTM has no "
+        "such option, received reset_after false with cell lstm",
+    ),
+    (
+        lambda: ModelSpec(cell="rnn", reset_after=False),
+        "reset_after",
+        "SimpleRNN has no such option, received reset_after false with cell rnn",
+    ),
+    (lambda: FeatureInput(seq_len=-1), "seq_len", "seq_len must be between 1 and 5000"),
+    (lambda: TokenInput(seq_len="none"), "seq_len", "seq_len must be a whole number"),
 ]
 
 
@@ -141,6 +157,54 @@ def test_query_round_trip(spec: ModelSpec) -> None:
 @given(specs())
 def test_json_round_trip(spec: ModelSpec) -> None:
     assert from_json(spec.to_json()) == spec
+
+
+@pytest.mark.parametrize("text", ["none", "None", "null", ""])
+def test_seq_len_none_is_a_variable_length(text: str) -> None:
+    spec = spec_from_fields({"seq_len": text, "input": "tokens"})
+    assert spec.input.seq_len is None
+    assert spec.to_query()["seq_len"] == "none"
+    assert from_query(spec.to_query()) == (spec, [])
+    assert from_json(spec.to_json()) == spec
+
+
+def test_cell_options_round_trip_through_the_url() -> None:
+    spec = ModelSpec(cell="gru", use_bias=False, reset_after=False, input=FeatureInput(None, 3))
+    query = spec.to_query()
+    assert {key: query[key] for key in ("use_bias", "reset_after", "seq_len")} == {
+        "use_bias": "false",
+        "reset_after": "false",
+        "seq_len": "none",
+    }
+    assert from_query(query) == (spec, [])
+    assert spec.cell_options == {"use_bias": False, "reset_after": False}
+
+
+def test_reset_after_is_left_out_of_the_url_of_other_cells() -> None:
+    # Not applicable to LSTM/SimpleRNN: not written, and the default when read back.
+    assert "reset_after" not in ModelSpec(cell="lstm").to_query()
+    assert ModelSpec(cell="rnn", use_bias=False).cell_options == {"use_bias": False}
+    assert DEFAULT_SPEC.cell_options == {}
+
+
+def test_reset_after_given_for_another_cell_is_refused_not_ignored() -> None:
+    with pytest.raises(SpecError) as error:
+        spec_from_fields({"cell": "lstm", "reset_after": "false"})
+    assert error.value.field == "reset_after"
+    assert str(error.value).endswith("received reset_after false with cell lstm")
+    # A link that asks for it falls back to the default model, with the reason.
+    spec, warnings = from_query({"cell": "lstm", "reset_after": "false"})
+    assert spec == DEFAULT_SPEC
+    assert len(warnings) == 1 and "reset_after only exists on GRU" in warnings[0]
+
+
+def test_a_gru_starting_points_reset_after_does_not_follow_a_new_cell() -> None:
+    # Starting from a GRU with reset_after=False and choosing LSTM: the LSTM has no
+    # reset_after, so the inherited value is dropped rather than refused.
+    gru = ModelSpec(cell="gru", reset_after=False, use_bias=False)
+    spec = spec_from_fields({"cell": "lstm"}, default=gru)
+    assert spec.cell is Cell.LSTM and spec.reset_after is True and spec.use_bias is False
+    assert spec_from_fields({"units": "8"}, default=gru).reset_after is False
 
 
 def test_bad_url_values_fall_back_with_a_warning_each() -> None:

@@ -118,20 +118,22 @@ def test_chance_is_majority_class_rate(key: str) -> None:
     assert task.chance(PARAMS) == pytest.approx(majority, abs=0.015)
 
 
-def _empirical_causal_ceiling(key: str, params: TaskParams) -> np.ndarray:
-    """Best accuracy of a lookup table from prefix x[0..t] to label, fit and scored on halves."""
+def _empirical_causal_ceiling(key: str, params: TaskParams, delay: int = 0) -> np.ndarray:
+    """Best accuracy of a lookup table from prefix x[0..t+delay] to label t, fit and scored on
+    halves (NaN where t+delay falls past the end)."""
     task = get_task(key)
     fit, score = task.generate(params, 20_000, 11), task.generate(params, 20_000, 12)
     result = np.full(params.seq_len, np.nan)
-    for t in range(params.seq_len):
+    for t in range(params.seq_len - delay):
+        seen = t + delay + 1
         table: dict[tuple[int, ...], Counter[int]] = defaultdict(Counter)
         for x, y, m in zip(fit.x, fit.y, fit.mask, strict=True):
             if m[t]:
-                table[tuple(x[: t + 1])][int(y[t])] += 1
+                table[tuple(x[:seen])][int(y[t])] += 1
         hits = total = 0
         for x, y, m in zip(score.x, score.y, score.mask, strict=True):
             if m[t]:
-                counts = table.get(tuple(x[: t + 1]))
+                counts = table.get(tuple(x[:seen]))
                 guess = counts.most_common(1)[0][0] if counts else 0
                 hits += guess == y[t]
                 total += 1
@@ -158,6 +160,50 @@ def test_causal_ceiling_matches_best_prefix_lookup(key: str, params: TaskParams)
     assert np.array_equal(np.isnan(ceiling), np.isnan(empirical))
     valid = ~np.isnan(ceiling)
     assert np.allclose(ceiling[valid], empirical[valid], atol=0.03), (ceiling, empirical)
+
+
+@pytest.mark.parametrize(
+    ("key", "params", "delay"),
+    [
+        ("reversal", TaskParams(seq_len=6, k=1, vocab=3), 2),
+        ("look_ahead", TaskParams(seq_len=6, k=2, vocab=3), 1),
+        ("look_ahead", TaskParams(seq_len=6, k=2, vocab=3), 2),
+        ("look_behind", TaskParams(seq_len=6, k=2, vocab=3), 1),
+        ("marker_later", TaskParams(seq_len=6, k=1, vocab=2), 2),
+        ("late_negation", TaskParams(seq_len=5, k=1, vocab=3), 1),
+        ("next_token", TaskParams(seq_len=5, k=1, vocab=3), 1),
+    ],
+)
+def test_delayed_ceiling_matches_best_lookup_of_the_longer_prefix(
+    key: str, params: TaskParams, delay: int
+) -> None:
+    # A model answering label t at step t+d reads x[0..t+d]: its ceiling rises accordingly.
+    ceiling = get_task(key).causal_ceiling(params, delay)
+    assert ceiling is not None
+    empirical = _empirical_causal_ceiling(key, params, delay)
+    assert np.array_equal(np.isnan(ceiling), np.isnan(empirical))
+    valid = ~np.isnan(ceiling)
+    assert np.allclose(ceiling[valid], empirical[valid], atol=0.03), (ceiling, empirical)
+
+
+def test_waiting_k_steps_reads_the_look_ahead_answer() -> None:
+    params = TaskParams(seq_len=8, k=3, vocab=4)
+    task = get_task("look_ahead")
+    short, enough = task.causal_ceiling(params, 2), task.causal_ceiling(params, 3)
+    assert short is not None and enough is not None
+    assert np.nanmax(short) == pytest.approx(0.25)  # still guessing
+    assert np.nanmin(enough) == 1.0  # d >= k: the answer has been read
+    assert np.isnan(enough[5:]).all()  # labels 5..7: no label (k) or answered past the end
+
+
+def test_delay_must_be_a_step_count_below_seq_len() -> None:
+    with pytest.raises(TaskError) as info:
+        get_task("reversal").causal_ceiling(TaskParams(seq_len=6, k=1, vocab=3), 6)
+    assert info.value.field == "target_delay"
+
+
+def test_only_next_token_leaks() -> None:
+    assert [key for key, task in TASKS.items() if task.leaks] == ["next_token"]
 
 
 def test_reversal_ceiling_values() -> None:

@@ -14,9 +14,11 @@ import pytest
 from bilstm_lab.core.analysis import layer_name
 from bilstm_lab.core.errors import TaskError
 from bilstm_lab.core.explain import verdict
-from bilstm_lab.core.results import TrainResult
+from bilstm_lab.core.formatting import accuracy, points
+from bilstm_lab.core.results import LiveCurve, Progress, TrainResult
 from bilstm_lab.core.tasks import TaskParams, get_task
 from bilstm_lab.core.train_config import HELD_OUT, StopReason, TrainConfig, model_spec
+from bilstm_lab.core.verdict import Tone
 from bilstm_lab.training.loop import train
 from bilstm_lab.training.scoring import delay_targets
 
@@ -113,12 +115,38 @@ def test_hidden_states_are_the_bidirectional_layers_two_halves(look_ahead: Train
 def test_verdict_is_computed_from_the_numbers(
     look_ahead: TrainResult, look_behind: TrainResult
 ) -> None:
-    ahead = " ".join(verdict(look_ahead))
-    assert f"BiLSTM {look_ahead.acc_bi:.0%}" in ahead and f"LSTM {look_ahead.acc_uni:.0%}" in ahead
-    assert "t = 0–6" in ahead  # the 7 steps (T=10, k=3) whose answer lies ahead
-    assert "wins by" in ahead
-    behind = " ".join(verdict(look_behind))
+    ahead = verdict(look_ahead)
+    text = " ".join(ahead.lines)
+    assert ahead.tone is Tone.SUCCESS
+    assert f"wins by {points(look_ahead.acc_bi, look_ahead.acc_uni)} points" in text
+    assert "t = 0–6" in text  # the 7 steps (T=10, k=3) whose answer lies ahead
+    scores = look_ahead.step_scores
+    assert scores is not None
+    assert f"LSTM {accuracy(float(np.mean(scores.uni[scores.unread])))}" in text
+    behind = " ".join(verdict(look_behind).lines)
     assert "wins by" not in behind and "about the same" in behind
+    assert f"BiLSTM {accuracy(look_behind.acc_bi)}" in behind
+
+
+def test_progress_carries_live_per_step_accuracy() -> None:
+    reports: list[Progress] = []
+    r = train(_config(samples=500, epochs=2, batch_size=50), on_progress=reports.append)
+    # Before the first batch: the untrained models' accuracy at each step, no loss yet.
+    first = reports[0]
+    assert first.batch == 0 and first.steps is not None and math.isnan(first.loss_uni)
+    assert np.array_equal(first.steps.ceiling, r.ceiling, equal_nan=True)
+    # After each epoch: the same evaluation the history records, per step.
+    ends = [p for p in reports if p.steps is not None and p.batch]
+    assert len(ends) == 2
+    final = ends[-1].steps
+    assert final is not None
+    np.testing.assert_allclose(final.bi, r.step_acc_bi, equal_nan=True)
+    # The worker's snapshots keep the latest per-step accuracy between epoch ends.
+    curve = LiveCurve()
+    snapshots = [curve.add(p) for p in reports]
+    assert snapshots[0].points == () and snapshots[0].steps is first.steps
+    assert all(s.steps is not None for s in snapshots)
+    assert len(snapshots[-1].points) == len(reports) - 1
 
 
 def test_same_seed_same_run_and_identical_batches() -> None:
@@ -151,7 +179,9 @@ def test_target_delay_lets_the_lstm_catch_up_and_param_matching() -> None:
     assert r.units_uni > 16
     assert r.params_uni == r.uni_model.count_params()
     assert abs(r.params_uni - r.params_bi) / r.params_bi < 0.05
-    assert "answers 3 steps late" in " ".join(verdict(r))
+    # Answering d = k steps late, it reads every answer: its best possible is 100%.
+    assert r.ceiling is not None and np.nanmin(r.ceiling) == 1.0
+    assert "3 steps late" in " ".join(verdict(r).lines)
 
 
 def test_delay_targets_shift() -> None:

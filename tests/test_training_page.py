@@ -1,4 +1,5 @@
-"""The Training Lab page under `streamlit.testing.v1.AppTest`: Train, live progress, Stop, results.
+"""The Training Lab page under `streamlit.testing.v1.AppTest`: Train, live progress, Stop, results,
+the verdict's frame, the settings in the URL and the locked classroom link.
 
 Training runs as a job in a worker process, so the tests poll the page (``at.run()``) the way
 the browser's fragment does, until the job has ended.
@@ -13,8 +14,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.core.train_config import model_spec
+from bilstm_lab.core import explain
+from bilstm_lab.core.formatting import accuracy
+from bilstm_lab.core.tasks import DEFAULT_TASK
+from bilstm_lab.core.train_config import default_config, model_spec
+from bilstm_lab.core.train_fields import config_query
 from bilstm_lab.models.builder import build_model
+from bilstm_lab.render.training_charts import CEILING_NAME
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.ui.training import JOB_KEY, RESULT_KEY, RUNS_KEY
 from tests.conftest import ROOT
@@ -25,13 +31,14 @@ BLOCKING_JOB = "tests.workers.jobs_for_tests:sleep_forever_until_stopped"
 
 
 def _tiny(at: AppTest, epochs: int = 3, samples: int = 500) -> None:
+    at.selectbox(key="tl_task").set_value("look_ahead").run()
     at.slider(key="tl_seq_len").set_value(8)
     at.slider(key="tl_k").set_value(2)
     at.slider(key="tl_vocab").set_value(4)
     at.select_slider(key="tl_samples").set_value(samples)
     at.select_slider(key="tl_units").set_value(16)
     at.slider(key="tl_epochs").set_value(epochs)
-    at.select_slider(key="tl_lr").set_value(0.02)
+    at.select_slider(key="tl_learning_rate").set_value(0.02)
     at.run()
 
 
@@ -48,16 +55,25 @@ def _charts(at: AppTest) -> dict[str, dict]:
     charts = {}
     for element in at.get("plotly_chart"):
         spec = json.loads(element.proto.spec)
-        title = ""
         names = [trace.get("name", "") for trace in spec["data"]]
-        if any("left-to-right" in name for name in names):
+        if CEILING_NAME in names:
             title = "steps"
         elif any(trace["type"] == "heatmap" for trace in spec["data"]):
             title = "hidden"
+        elif "Target delay" in json.dumps(spec.get("layout", {})):
+            title = "delay"
         else:
             title = "live"
         charts[title] = spec
     return charts
+
+
+def _verdict_boxes(at: AppTest) -> list[tuple[str, str]]:
+    """``(kind, text)`` of every verdict box (success, warning or info) on the page."""
+    boxes = [("success", box.value) for box in at.success]
+    boxes += [("warning", box.value) for box in at.warning]
+    boxes += [("info", box.value) for box in at.info]
+    return [(kind, text) for kind, text in boxes if text.startswith("- ")]
 
 
 def _no_exception(at: AppTest) -> None:
@@ -81,13 +97,15 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
     _no_exception(app)
     result = app.session_state[RESULT_KEY]
     assert result.reason == "finished" and result.epochs_done == 3
-    # Verdict: computed sentences quoting the result's own numbers.
-    verdict = app.success[0].value
-    assert f"BiLSTM {result.acc_bi:.0%}" in verdict and f"LSTM {result.acc_uni:.0%}" in verdict
-    # Metrics show the same numbers.
+    # Verdict: the one verdict of the result, in the box its tone asks for.
+    judged = explain.verdict(result)
+    [(kind, text)] = _verdict_boxes(app)
+    assert kind == judged.tone.value
+    assert text == "\n".join(f"- {line}" for line in judged.lines)
+    # Metrics show the same numbers, rounded as the verdict rounds them.
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["BiLSTM held-out accuracy"] == f"{result.acc_bi:.1%}"
-    assert metrics["LSTM held-out accuracy"] == f"{result.acc_uni:.1%}"
+    assert metrics["BiLSTM held-out accuracy"] == accuracy(result.acc_bi)
+    assert metrics["LSTM held-out accuracy"] == accuracy(result.acc_uni)
     assert metrics["Chance level"] == "25.0%"
     # The models stay in the worker: the counts shown are checked against real Keras here.
     assert result.uni_model is None and result.bi_model is None
@@ -102,47 +120,56 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
     for name, values in (("BiLSTM", result.step_acc_bi), ("LSTM", result.step_acc_uni)):
         plotted = [np.nan if v is None else v for v in traces[name]["y"]]
         np.testing.assert_allclose(plotted, values, equal_nan=True)
-    ceiling = [
-        np.nan if v is None else v for v in traces["best any left-to-right model can do"]["y"]
-    ]
+    ceiling = [np.nan if v is None else v for v in traces[CEILING_NAME]["y"]]
     np.testing.assert_allclose(ceiling, [0.25] * 6 + [np.nan] * 2, equal_nan=True)
-    # The sample table marks answers.
-    table = app.dataframe[0].value
+    # The sample table marks wrong answers with × (no emoji).
+    table = app.table[0].value
     assert list(table.index) == ["input token", "target", "BiLSTM", "LSTM"]
-    assert any("✓" in cell or "✗" in cell for cell in table.loc["BiLSTM"])
-    # Results stay on screen after an unrelated rerun, and the run is listed.
+    assert all(cell.split()[0].isdigit() or cell == "–" for cell in table.loc["BiLSTM"])
+    # Results stay on screen after an unrelated rerun, and the run is listed in %.
     app.number_input(key="tl_seed").set_value(1)
     app.run()
     _no_exception(app)
     assert app.session_state[RESULT_KEY] is result
-    assert len(app.success) == 1 and len(_charts(app)) >= 2
+    assert len(_verdict_boxes(app)) == 1 and len(_charts(app)) >= 2
     assert len(app.session_state[RUNS_KEY]) == 1
+    runs = app.table[-1].value
+    assert runs["unidirectional accuracy"].tolist() == [accuracy(result.acc_uni)]
+    assert runs["bidirectional accuracy"].tolist() == [accuracy(result.acc_bi)]
 
 
-def test_stop_ends_training_early_and_keeps_partial_results(app: AppTest) -> None:
+def test_stop_ends_training_early_keeps_partial_results_and_the_steps_move_live(
+    app: AppTest,
+) -> None:
     _tiny(app, epochs=40, samples=10_000)
     app.button(key="tl_train").click().run()
     _no_exception(app)
     job = app.session_state[JOB_KEY]
     deadline = time.monotonic() + 120
-    while job.progress is None:  # wait until it really trains (past model build and compile)
+    while job.progress is None or not job.progress.progress.batch:  # past build and compile
         assert time.monotonic() < deadline
         time.sleep(0.3)
     app.run()
     assert app.button(key="tl_stop").disabled is False
     assert app.button(key="tl_train").disabled is True  # one training per session at a time
     assert any("Epoch" in (p.proto.text or "") for p in app.get("progress"))
+    # The accuracy per step is on screen while training (from the evaluation before the first
+    # batch, then after every epoch).
+    live = _charts(app)["steps"]
+    assert {t["name"] for t in live["data"]} >= {"BiLSTM", "LSTM"}
     app.button(key="tl_stop").click().run()
     assert job.stop_requested
     _poll_until_done(app, limit=60)
     _no_exception(app)
     result = app.session_state[RESULT_KEY]
     assert result.reason == "stopped" and result.epochs_done < 40
-    assert "ended early (stopped)" in app.success[0].value
+    [(_, text)] = _verdict_boxes(app)
+    assert "ended early (stopped)" in text
     assert app.button(key="tl_train").disabled is False
 
 
 def test_bad_input_shows_a_message_not_a_traceback(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("look_ahead").run()
     # k must stay below T: T=4 with k=6 is refused by the server-side check.
     app.slider(key="tl_k").set_value(6)
     app.slider(key="tl_seq_len").set_value(4)
@@ -182,16 +209,99 @@ def test_queued_session_sees_its_position_then_trains(app: AppTest) -> None:
 def test_delay_trade_off_chart_plots_the_session_runs(app: AppTest) -> None:
     _tiny(app, epochs=2, samples=500)
     for delay in (0, 2):
-        app.slider(key="tl_delay").set_value(delay).run()
+        app.slider(key="tl_target_delay").set_value(delay).run()
         app.button(key="tl_train").click().run()
         _poll_until_done(app)
         _no_exception(app)
     runs = app.session_state[RUNS_KEY]
-    assert [run["delay d"] for run in runs] == [0, 2]
-    delay_chart = next(
-        json.loads(c.proto.spec) for c in app.get("plotly_chart")
-        if "Target delay" in json.dumps(json.loads(c.proto.spec).get("layout", {}))
-    )  # fmt: skip
-    lstm = next(t for t in delay_chart["data"] if t["name"].startswith("LSTM"))
-    assert list(lstm["x"]) == [0, 2]
-    assert list(lstm["y"]) == [run["LSTM acc"] for run in runs]
+    assert [run["delay"] for run in runs] == [0, 2]
+    delay_chart = _charts(app)["delay"]
+    lstm = [t for t in delay_chart["data"] if t["name"].startswith("LSTM")]
+    assert len(lstm) == 1  # one panel (one task): one LSTM line, one BiLSTM series
+    assert list(lstm[0]["x"]) == [0, 2]
+    assert list(lstm[0]["y"]) == [run["acc_uni"] for run in runs]
+    assert [t.get("showlegend", True) for t in delay_chart["data"]].count(True) == 2
+
+
+def test_a_leak_is_a_warning_never_a_success(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("next_token").run()
+    app.button(key="tl_train").click().run()
+    _poll_until_done(app)
+    _no_exception(app)
+    [(kind, text)] = _verdict_boxes(app)
+    assert kind == "warning" and text.startswith("- Leakage, not skill")
+    assert not any(box.value.startswith("- ") for box in app.success)
+
+
+# --- the settings in the URL --------------------------------------------------------------------
+
+
+def test_the_page_opens_with_the_default_lesson_and_writes_it_to_the_url(app: AppTest) -> None:
+    config = default_config(DEFAULT_TASK)
+    assert app.selectbox(key="tl_task").value == DEFAULT_TASK
+    assert app.slider(key="tl_seq_len").value == config.params.seq_len
+    assert dict(app.query_params) == config_query(config)
+
+
+def test_choosing_a_task_loads_its_lesson_settings(app: AppTest) -> None:
+    app.slider(key="tl_epochs").set_value(1).run()
+    app.selectbox(key="tl_task").set_value("look_ahead").run()
+    _no_exception(app)
+    config = default_config("look_ahead")
+    assert app.slider(key="tl_epochs").value == config.epochs
+    assert app.slider(key="tl_k").value == config.params.k
+    assert dict(app.query_params) == config_query(config)
+
+
+def test_a_copied_link_reopens_the_same_settings(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("look_ahead").run()
+    app.slider(key="tl_k").set_value(5).run()
+    app.select_slider(key="tl_units").set_value(64).run()
+    app.toggle(key="tl_match_params").set_value(True).run()
+    app.selectbox(key="tl_cell").set_value("gru").run()
+    link = dict(app.query_params)
+    assert link["k"] == "5" and link["units"] == "64" and link["cell"] == "gru"
+    reopened = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    reopened.query_params.update(link)
+    reopened.run()
+    _no_exception(reopened)
+    for key in ("task", "cell"):
+        assert reopened.selectbox(key=f"tl_{key}").value == app.selectbox(key=f"tl_{key}").value
+    for key in ("seq_len", "k", "vocab", "epochs", "target_delay"):
+        assert reopened.slider(key=f"tl_{key}").value == app.slider(key=f"tl_{key}").value
+    assert reopened.select_slider(key="tl_units").value == 64
+    assert reopened.toggle(key="tl_match_params").value is True
+    assert dict(reopened.query_params) == link
+    assert not reopened.warning
+
+
+def test_a_bad_link_falls_back_and_names_the_field() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update({"task": "look_ahead", "epochs": "500", "k": "x"})
+    at.run()
+    _no_exception(at)
+    [warning] = at.warning
+    assert warning.value.startswith(explain.LINK_FALLBACK)
+    assert "epochs must be between 1 and 40" in warning.value and "k must be" in warning.value
+    assert at.slider(key="tl_epochs").value == default_config("look_ahead").epochs
+
+
+def test_lock_hides_the_controls_and_trains_the_linked_settings() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    link = config_query(default_config("look_behind").with_changes(epochs=1, samples=200))
+    at.query_params.update({**link, "lock": "1"})
+    at.run()
+    _no_exception(at)
+    assert not at.sidebar.get("selectbox") and not at.slider and not at.select_slider
+    assert explain.LOCKED_NOTE in at.markdown[0].value
+    assert at.button(key="tl_train").disabled is False
+    at.button(key="tl_train").click().run()
+    _poll_until_done(at)
+    _no_exception(at)
+    result = at.session_state[RESULT_KEY]
+    assert (result.config.task, result.config.epochs, result.config.samples) == (
+        "look_behind",
+        1,
+        200,
+    )
+    assert at.query_params["lock"] == "1"

@@ -11,23 +11,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bilstm_lab.cli import models as model_commands
+from bilstm_lab.cli import train as train_command
 from bilstm_lab.cli.quiet import native_stderr_silenced
-from bilstm_lab.core import explain
-from bilstm_lab.core.analysis import Comparison, LayerRow, compare
-from bilstm_lab.core.formatting import fmt, format_shape
+from bilstm_lab.core import comparison_table, explain
+from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare
+from bilstm_lab.core.fields import SETTABLE_FIELDS, spec_from_settings
 from bilstm_lab.core.formatting import text_table as _table
 from bilstm_lab.core.presets import PRESETS, get_preset
-from bilstm_lab.core.spec import (
-    ACTIVATIONS,
-    DEFAULT_SPEC,
-    Cell,
-    MergeMode,
-    ModelSpec,
-    spec_from_fields,
-)
+from bilstm_lab.core.spec import ACTIVATIONS, Cell, MergeMode, ModelSpec
 
 PROGRAM = "bilstm_lab"
 EXIT_USAGE = 2
@@ -77,7 +71,22 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="also return the last layer's final states",
     )
-    parser.add_argument("--seq-len", help="sequence length T (default 10)")
+    parser.add_argument(
+        "--use-bias",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether every recurrent cell has bias vectors (default yes)",
+    )
+    parser.add_argument(
+        "--reset-after",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="GRU only: apply the reset gate after the recurrent kernel, Keras's default (yes); "
+        "--no-reset-after has no PyTorch equivalent",
+    )
+    parser.add_argument(
+        "--seq-len", help="sequence length T, or none for a variable length (default 10)"
+    )
     inputs = parser.add_mutually_exclusive_group()
     inputs.add_argument(
         "--features", help="float input with this many features per step (default 100)"
@@ -98,7 +107,16 @@ def _add_summary(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="build the real Keras models (and PyTorch, if installed) and confirm every number",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="table",
+        help="table (default), json, markdown or csv (the side-by-side table, plain numbers)",
+    )
+    output.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
     parser.set_defaults(handler=run_summary)  # fmt: skip
 
 
@@ -133,104 +151,53 @@ def run_app(streamlit_flags: Sequence[str]) -> int:
 def spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The spec the flags describe: the preset (or the default) with each given flag applied.
 
+    A flag's destination is its spec field (``--seq-len`` -> ``seq_len``); `spec_from_settings`
+    is the one mapping the CLI and the notebook API share.
+
     Raises:
         SpecError: for a bad value or an impossible combination, naming the field.
     """
-    base = get_preset(args.preset).spec if args.preset else DEFAULT_SPEC
-    fields: dict[str, str] = {}
-    flag_fields = {
-        "cell": args.cell,
-        "units": args.units,
-        "merge_mode": args.merge_mode,
-        "seq_len": args.seq_len,
-        "features": args.features,
-        "vocab": args.vocab,
-        "embedding_dim": args.embedding_dim,
-        "batch": args.batch,
-        "dense": args.dense,
-        "dense_activation": args.dense_activation,
+    given = {
+        name: getattr(args, name)
+        for name in SETTABLE_FIELDS
+        if getattr(args, name, None) is not None  # None: the flag was not given
     }
-    fields.update({key: value for key, value in flag_fields.items() if value is not None})
-    for key in ("return_sequences", "return_state"):
-        if getattr(args, key) is not None:
-            fields[key] = "true" if getattr(args, key) else "false"
-    if args.features is not None:
-        fields["input"] = "features"
-    elif args.vocab is not None or args.embedding_dim is not None:
-        fields["input"] = "tokens"
-    if args.dense_activation is not None and args.dense is None and base.head is None:
-        raise UsageError("--dense-activation needs --dense UNITS (the model has no Dense head)")
-    return spec_from_fields(fields, default=base)
+    return spec_from_settings(given, preset=args.preset)
 
 
-def render_comparison(comparison: Comparison) -> str:
-    """The two variants side by side as a plain-text table, with formulas, totals and ratios."""
-    uni, bi = comparison.uni, comparison.bi
-    header = ["layer", f"{uni.label} output", "params", f"{bi.label} output", "params", "ratio"]
-    rows = [header]
-    for uni_row, bi_row in zip(uni.layers, bi.layers, strict=True):
-        rows.append([
-            f"{uni_row.name} / {bi_row.name}" if uni_row.name != bi_row.name else uni_row.name,
-            format_shape(uni_row.output_shapes), fmt(uni_row.params),
-            format_shape(bi_row.output_shapes), fmt(bi_row.params),
-            _ratio_text(uni_row, bi_row),
-        ])  # fmt: skip
-    rows.append(
-        [
-            "total (Keras)",
-            "",
-            fmt(uni.total_params),
-            "",
-            fmt(bi.total_params),
-            f"{comparison.total_ratio:.2f}×",
-        ]
-    )
-    rows.append(
-        [
-            "PyTorch equivalent",
-            "",
-            fmt(uni.torch_params),
-            "",
-            fmt(bi.torch_params),
-            f"{bi.torch_params / uni.torch_params:.2f}×",
-        ]
-    )
-    lines = [explain.describe(comparison.spec), ""]
-    lines += _table(rows, right_aligned={2, 4, 5})
-    lines += ["", "Formulas (Keras):"]
-    formula_rows = [[f"  {v.label}", row.name, row.formula] for v in (uni, bi) for row in v.layers]
-    lines += _table(formula_rows, right_aligned=set())
-    lines += [
-        "",
-        f"Recurrent parameters: {fmt(uni.recurrent_params)} → {fmt(bi.recurrent_params)} ({comparison.recurrent_ratio:.2f}×).",
-    ]
-    for ratio in comparison.layer_ratios():
-        lines.append(f"  {ratio.name}: {ratio.ratio:.2f}× — {explain.ratio_reason(ratio)}.")
-    lines.append(f"PyTorch: {explain.torch_difference(comparison.spec.cell)}")
-    return "\n".join(lines)  # fmt: skip
+def summary_json(comparison: Comparison) -> str:
+    """``summary --json``: ``{"unidirectional": V, "bidirectional": V}`` (see the README)."""
+    payload = {
+        "unidirectional": _variant_json(comparison.uni),
+        "bidirectional": _variant_json(comparison.bi),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
-def _ratio_text(uni_row: LayerRow, bi_row: LayerRow) -> str:
-    if uni_row.params == 0:
-        return "–"
-    return f"{bi_row.params / uni_row.params:.2f}×"
+def _variant_json(variant: VariantAnalysis) -> dict[str, Any]:
+    """One variant's JSON; a ``"torch_params": null`` comes with a ``"torch_note"`` saying why."""
+    data = variant.to_dict()
+    if variant.torch_params is None:
+        data["torch_note"] = explain.torch_difference(variant.spec)
+    return data
+
+
+#: ``summary --format``: how each format writes the comparison (``--json`` is ``--format json``).
+FORMATS: dict[str, Callable[[Comparison], str]] = {
+    "table": comparison_table.as_text,
+    "json": summary_json,
+    "markdown": comparison_table.as_markdown,
+    "csv": comparison_table.as_csv,
+}
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    """``summary``: print the comparison (table or JSON), optionally verified with Keras."""
+    """``summary``: print the comparison (table, JSON, Markdown or CSV), optionally verified."""
     spec = spec_from_args(args)
-    comparison = compare(spec)
-    if args.json:
-        payload = {
-            "unidirectional": comparison.uni.to_dict(),
-            "bidirectional": comparison.bi.to_dict(),
-        }
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        print(render_comparison(comparison))
-        if args.preset:
-            preset = get_preset(args.preset)
-            print(f"\nPreset {preset.key}: {preset.source}.\n{preset.note}")
+    print(FORMATS[args.format](compare(spec)).rstrip("\n"))  # CSV text ends in its own newline
+    if args.format == "table" and args.preset:
+        preset = get_preset(args.preset)
+        print(f"\nPreset {preset.key}: {preset.source}.\n{preset.note}")
     if not args.verify:
         return 0
     from bilstm_lab.models.verify import verify_spec
@@ -238,7 +205,8 @@ def run_summary(args: argparse.Namespace) -> int:
     print("Building the real models to verify…", file=sys.stderr, flush=True)
     with native_stderr_silenced():
         verification = verify_spec(spec)
-    out = sys.stderr if args.json else sys.stdout
+    # Only the table is for reading: the other formats' stdout stays machine-readable.
+    out = sys.stdout if args.format == "table" else sys.stderr
     mark = "✓" if verification.ok else "✗"
     print(f"{mark} {verification.summary()}", file=out)
     for mismatch in verification.mismatches:
@@ -259,6 +227,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_presets,
     _add_app,
     model_commands.register,
+    train_command.register,
 ]
 
 

@@ -2,8 +2,9 @@
 
 For every valid `ModelSpec` this module says what real Keras will say: each layer's output
 shape(s) and ``count_params()``, for the unidirectional and the bidirectional variant, plus the
-parameter count of the equivalent PyTorch model. Tests hold it to real Keras and real torch.
-No TensorFlow import here: the Explorer paints from this before TensorFlow is loaded.
+parameter count of the equivalent PyTorch model (``None`` where PyTorch has no equivalent).
+Tests hold it to real Keras and real torch. No TensorFlow import here: the Explorer paints
+from this before TensorFlow is loaded.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bilstm_lab.core.errors import SpecError
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec, TokenInput
 
@@ -27,8 +29,9 @@ class LayerRow:
         output_shapes: one shape, or several for a layer with several outputs.
         params: what Keras's ``count_params()`` returns for the layer.
         formula: how ``params`` comes about, with the numbers substituted.
-        torch_params: the parameter count of the equivalent PyTorch module.
-        torch_formula: how ``torch_params`` comes about.
+        torch_params: the parameter count of the equivalent PyTorch module; ``None`` when
+            PyTorch has no equivalent layer (a GRU with ``reset_after=False``).
+        torch_formula: how ``torch_params`` comes about (``None`` with it).
         input_width: the last-axis width the layer receives.
     """
 
@@ -37,8 +40,8 @@ class LayerRow:
     output_shapes: tuple[Shape, ...]
     params: int
     formula: str
-    torch_params: int
-    torch_formula: str
+    torch_params: int | None
+    torch_formula: str | None
     input_width: int
 
     @property
@@ -80,9 +83,10 @@ class VariantAnalysis:
         return sum(row.params for row in self.layers)
 
     @property
-    def torch_params(self) -> int:
-        """Parameters of the equivalent PyTorch model."""
-        return sum(row.torch_params for row in self.layers)
+    def torch_params(self) -> int | None:
+        """Parameters of the equivalent PyTorch model; ``None`` when there is none."""
+        counts = [row.torch_params for row in self.layers]
+        return None if None in counts else sum(count or 0 for count in counts)
 
     @property
     def recurrent_params(self) -> int:
@@ -108,26 +112,73 @@ class VariantAnalysis:
         }
 
 
-def recurrent_params(cell: Cell, units: int, input_width: int) -> int:
-    """Keras parameters of one direction of a recurrent layer.
-
-    LSTM and SimpleRNN keep one bias vector; Keras's GRU defaults to ``reset_after=True``,
-    which keeps two (input and recurrent), so its bias has ``2·3·u`` entries.
-    """
-    return _direction_params(cell, units, input_width, _keras_bias_vectors(cell))
-
-
-def torch_recurrent_params(cell: Cell, units: int, input_width: int) -> int:
-    """PyTorch parameters of one direction: PyTorch always keeps ``b_ih`` and ``b_hh``."""
-    return _direction_params(cell, units, input_width, _TORCH_BIAS_VECTORS)
-
-
 #: Bias vectors per direction in PyTorch's recurrent layers (``b_ih`` and ``b_hh``).
 _TORCH_BIAS_VECTORS = 2
 
 
-def _keras_bias_vectors(cell: Cell) -> int:
-    return 2 if cell is Cell.GRU else 1
+def keras_bias_vectors(cell: Cell, *, use_bias: bool = True, reset_after: bool = True) -> int:
+    """Bias vectors per gate block in one direction of a Keras recurrent layer.
+
+    None with ``use_bias=False``; two for a GRU with ``reset_after=True`` (Keras's default:
+    an input and a recurrent bias); one otherwise.
+    """
+    if not use_bias:
+        return 0
+    return 2 if cell.has_reset_after and reset_after else 1
+
+
+def spec_bias_vectors(spec: ModelSpec) -> int:
+    """`keras_bias_vectors` of the spec's cells (every recurrent layer has the same)."""
+    return keras_bias_vectors(spec.cell, use_bias=spec.use_bias, reset_after=spec.reset_after)
+
+
+def torch_bias_vectors(*, use_bias: bool = True) -> int:
+    """Bias vectors per gate block in PyTorch: ``b_ih`` and ``b_hh``, or none with ``bias=False``."""
+    return _TORCH_BIAS_VECTORS if use_bias else 0
+
+
+def recurrent_params(
+    cell: Cell, units: int, input_width: int, *, use_bias: bool = True, reset_after: bool = True
+) -> int:
+    """Keras parameters of one direction of a recurrent layer.
+
+    LSTM and SimpleRNN keep one bias vector; Keras's GRU defaults to ``reset_after=True``,
+    which keeps two (input and recurrent), so its bias has ``2·3·u`` entries; with
+    ``reset_after=False`` it keeps one, and with ``use_bias=False`` no cell keeps any.
+    """
+    biases = keras_bias_vectors(cell, use_bias=use_bias, reset_after=reset_after)
+    return _direction_params(cell, units, input_width, biases)
+
+
+def torch_recurrent_params(
+    cell: Cell, units: int, input_width: int, *, use_bias: bool = True
+) -> int:
+    """PyTorch parameters of one direction: PyTorch keeps ``b_ih`` and ``b_hh``, or neither."""
+    return _direction_params(cell, units, input_width, torch_bias_vectors(use_bias=use_bias))
+
+
+def has_torch_equivalent(spec: ModelSpec) -> bool:
+    """Whether PyTorch has a layer that computes what the spec's cell computes.
+
+    PyTorch's GRU applies the reset gate after its recurrent kernel, as Keras's
+    ``reset_after=True`` does; Keras's ``reset_after=False`` has no PyTorch counterpart.
+    """
+    return not (spec.cell.has_reset_after and not spec.reset_after)
+
+
+def check_torch_equivalent(spec: ModelSpec) -> None:
+    """Refuse a spec that PyTorch cannot express (see `has_torch_equivalent`).
+
+    Raises:
+        SpecError: naming ``reset_after``, for a GRU with ``reset_after=False``.
+    """
+    if not has_torch_equivalent(spec):
+        raise SpecError(
+            "reset_after",
+            "PyTorch has no layer equivalent to Keras's GRU with reset_after=False (its GRU "
+            "always applies the reset gate after the recurrent kernel), received reset_after "
+            "false",
+        )
 
 
 def _direction_params(cell: Cell, units: int, width: int, biases: int) -> int:
@@ -135,14 +186,24 @@ def _direction_params(cell: Cell, units: int, width: int, biases: int) -> int:
     return cell.gates * units * (width + units + biases)
 
 
-def _recurrent_formula(cell: Cell, units: int, width: int, biases: int, directions: int) -> str:
+def recurrent_formula(cell: Cell, units: int, width: int, biases: int, directions: int = 1) -> str:
+    """``4·64·(128+64+1) = 49,408``: a recurrent layer's count with the numbers substituted.
+
+    Args:
+        cell: the cell.
+        units: units per direction.
+        width: the input width each direction reads.
+        biases: bias vectors per gate block (no ``+0`` term is written for none).
+        directions: 2 for a bidirectional layer (written as ``2 × ...``).
+    """
     gates = f"{cell.gates}·" if cell.gates > 1 else ""
-    per_direction = _direction_params(cell, units, width, biases)
+    bias_term = f"+{biases}" if biases else ""
+    total = directions * _direction_params(cell, units, width, biases)
     prefix = "2 × " if directions == 2 else ""
-    return f"{prefix}{gates}{units}·({width}+{units}+{biases}) = {fmt(directions * per_direction)}"
+    return f"{prefix}{gates}{units}·({width}+{units}{bias_term}) = {fmt(total)}"
 
 
-def _sequence_shape(batch: int | None, seq_len: int, width: int, sequences: bool) -> Shape:
+def _sequence_shape(batch: int | None, seq_len: int | None, width: int, sequences: bool) -> Shape:
     return (batch, seq_len, width) if sequences else (batch, width)
 
 
@@ -215,16 +276,29 @@ def _recurrent_output_shapes(spec: ModelSpec, index: int, bidirectional: bool) -
 def _recurrent_row(spec: ModelSpec, index: int, width: int, bidirectional: bool) -> LayerRow:
     cell, units = spec.cell, spec.units[index]
     directions = direction_count(bidirectional)
+    biases = spec_bias_vectors(spec)
+    torch_params, torch_formula = _torch_recurrent_count(spec, units, width, directions)
     return LayerRow(
         name=layer_name(spec, index, bidirectional),
         type=f"Bidirectional({cell.keras_name})" if bidirectional else cell.keras_name,
         output_shapes=_recurrent_output_shapes(spec, index, bidirectional),
-        params=directions * recurrent_params(cell, units, width),
-        formula=_recurrent_formula(cell, units, width, _keras_bias_vectors(cell), directions),
-        torch_params=directions * torch_recurrent_params(cell, units, width),
-        torch_formula=_recurrent_formula(cell, units, width, _TORCH_BIAS_VECTORS, directions),
+        params=directions * _direction_params(cell, units, width, biases),
+        formula=recurrent_formula(cell, units, width, biases, directions),
+        torch_params=torch_params,
+        torch_formula=torch_formula,
         input_width=width,
     )
+
+
+def _torch_recurrent_count(
+    spec: ModelSpec, units: int, width: int, directions: int
+) -> tuple[int | None, str | None]:
+    """The PyTorch layer's count and formula, or ``(None, None)`` when there is no such layer."""
+    if not has_torch_equivalent(spec):
+        return None, None
+    biases = torch_bias_vectors(use_bias=spec.use_bias)
+    params = directions * _direction_params(spec.cell, units, width, biases)
+    return params, recurrent_formula(spec.cell, units, width, biases, directions)
 
 
 def _dense_row(spec: ModelSpec, units: int, width: int) -> LayerRow:

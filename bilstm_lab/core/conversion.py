@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.formatting import fmt, format_shape, text_table
 from bilstm_lab.core.model_info import ModelInfo, Shape
 
@@ -21,6 +22,63 @@ WARM_STARTED = "forward ← original, backward new"
 COLD = "new (warm start off)"
 WIDTH_CHANGED = "new: input width changed"
 UNWRAPPED = "forward kept, backward dropped"
+
+#: Largest difference accepted between a converted layer's forward half and the original layer
+#: on the same batch: the same weights run the same operations, so anything above float32
+#: rounding means the conversion changed what the forward direction computes.
+FORWARD_TOLERANCE = 1e-5
+
+
+class CompileFate(StrEnum):
+    """What happened to the original model's optimizer, loss and metrics."""
+
+    #: The original had none (saved or built uncompiled).
+    NOT_COMPILED = "not compiled"
+    #: The converted model is compiled with the same settings (the optimizer state starts afresh).
+    KEPT = "kept"
+    #: They could not be rebuilt (custom code), so the converted model is saved uncompiled.
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class CompileSettings:
+    """The compile settings a conversion carried over (or why not).
+
+    Attributes:
+        fate: kept, dropped or not compiled.
+        optimizer: the optimizer's class (``Adam``), when known.
+        learning_rate: its learning rate, when a plain number.
+        loss: the loss(es) by name.
+        metrics: the metrics by name.
+        failed_part: for a drop, which setting could not be rebuilt (``loss``, ``optimizer``…).
+        failed_name: for a drop, the name of the object that could not be rebuilt.
+    """
+
+    fate: CompileFate = CompileFate.NOT_COMPILED
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    loss: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    failed_part: str | None = None
+    failed_name: str | None = None
+
+    def summary(self) -> str:
+        """The settings in short: ``optimizer Adam (learning rate 0.001), loss mse``."""
+        parts = []
+        if self.optimizer:
+            rate = "" if self.learning_rate is None else f" (learning rate {self.learning_rate:g})"
+            parts.append(f"optimizer {self.optimizer}{rate}")
+        if self.loss:
+            parts.append("loss " + ", ".join(self.loss))
+        if self.metrics:
+            parts.append("metrics " + ", ".join(self.metrics))
+        return ", ".join(parts) or "no optimizer, loss or metrics"
+
+    def sentence(self) -> str:
+        """What happened to them, in words."""
+        return explain.compile_settings(
+            self.fate.value, self.summary(), self.failed_part, self.failed_name
+        )
 
 
 class Direction(StrEnum):
@@ -80,9 +138,16 @@ class LayerChange:
 
 @dataclass(frozen=True)
 class ConversionReport:
-    """Every layer of a conversion, in model order."""
+    """Every layer of a conversion, in model order, and what happened to the compile settings.
+
+    Attributes:
+        rows: one per layer (a nested model's layers named ``outer/inner``; a wrapper is one
+            row, its inner layers included in its weights and parameters).
+        compile: the optimizer, loss and metrics carried over, or why not.
+    """
 
     rows: tuple[LayerChange, ...]
+    compile: CompileSettings = CompileSettings()
 
     @property
     def params_before(self) -> int:
@@ -125,8 +190,33 @@ class ConversionReport:
         )
         text = text_table(lines, right_aligned=())
         if self.fresh_layers:
-            text.append("Freshly initialised (retrain them): " + ", ".join(self.fresh_layers))
+            text.append(explain.fresh_layers(self.fresh_layers))
+        text.append(self.compile.sentence())
         return "\n".join(text)
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    """One comparison of a converted layer's forward direction with the original layer.
+
+    Both run on the same input (the reloaded model's own input to the layer, with its mask and
+    initial states), so they must agree wherever the forward direction was warm-started.
+
+    Attributes:
+        layer: the converted layer's path.
+        call: which call of the layer (1 unless it is shared).
+        part: what was compared with the original layer's output: ``"output"`` (the forward
+            half of the converted layer's output: concat and none keep it apart),
+            ``"forward_layer"`` (its forward layer run on that input: the only way under sum,
+            mul and ave, which mix the halves) or ``"unwrapped"`` (an unwrapped layer's output
+            against the wrapper's forward layer).
+        difference: the largest absolute difference.
+    """
+
+    layer: str
+    call: int
+    part: str
+    difference: float
 
 
 @dataclass(frozen=True)
@@ -137,11 +227,34 @@ class ConversionCheck:
         size_bytes: the saved ``.keras`` file's size.
         batch_shapes: the shape of each input of the check batch (free axes given a size).
         output_shapes: the shape of each output the reloaded model predicted.
+        forward_checks: the warm-start comparisons (empty when nothing was warm-started).
+        kept_checked: how many layers reported as keeping their weights were compared, weight
+            by weight, with the original in the reloaded file.
     """
 
     size_bytes: int
     batch_shapes: tuple[tuple[int, ...], ...]
     output_shapes: tuple[tuple[int, ...], ...]
+    forward_checks: tuple[ForwardCheck, ...] = ()
+    kept_checked: int = 0
+
+    def worst_by_layer(self) -> dict[str, float]:
+        """Each checked layer's largest difference."""
+        worst: dict[str, float] = {}
+        for check in self.forward_checks:
+            worst[check.layer] = max(worst.get(check.layer, 0.0), check.difference)
+        return worst
+
+    def lines(self) -> list[str]:
+        """The check in words: the save/reload/run line, then the forward-half line."""
+        return [
+            explain.conversion_check(self.size_bytes, self.batch_shapes, self.output_shapes),
+            explain.forward_check(
+                self.worst_by_layer(),
+                FORWARD_TOLERANCE,
+                unwrapped=any(check.part == "unwrapped" for check in self.forward_checks),
+            ),
+        ]
 
 
 @dataclass(frozen=True)

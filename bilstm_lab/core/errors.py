@@ -9,7 +9,18 @@ pickled back to the Streamlit server: unpickling must not import Keras there.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+
+# ANSI escape sequences (Keras colours some messages) and the other control characters a file's
+# layer names could carry: none of them may reach a terminal or a page.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` without ANSI codes or control characters, its whitespace runs made one space."""
+    return " ".join(_CONTROL.sub(" ", _ANSI.sub("", text)).split())
 
 
 class InputError(ValueError):
@@ -40,11 +51,16 @@ class TooLargeToVerify(SpecError):
     """A model too large to build for verification on a shared server."""
 
 
+class NotAModel(InputError):
+    """A notebook API argument that should be a usable Keras model and is not (``field`` names it)."""
+
+
 class UploadError(InputError):
     """A model file (upload or path) that cannot be used; ``field`` is ``"file"``."""
 
     def __init__(self, message: str, field_name: str = "file") -> None:
-        super().__init__(field_name, message)
+        # Messages quote file contents (names) and sometimes Keras: always one clean line.
+        super().__init__(field_name, one_line(message))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (str(self), self.field))
@@ -78,6 +94,17 @@ class ConversionError(UploadError):
     """A conversion that cannot be done on this model (the message says why)."""
 
     def __init__(self, message: str, field_name: str = "layers") -> None:
+        super().__init__(message, field_name)
+
+
+class ConversionCheckFailed(ConversionError):
+    """A converted model that failed its save/reload/run check: it is never written.
+
+    Unlike a refusal (the conversion cannot be done), this means the lab built a model it cannot
+    vouch for; the CLI exits 1 instead of 2.
+    """
+
+    def __init__(self, message: str, field_name: str = "model") -> None:
         super().__init__(message, field_name)
 
 

@@ -6,13 +6,16 @@ for the words, so a phrase is written once and the same figure is always rounded
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from bilstm_lab.core.analysis import LayerRatio
-from bilstm_lab.core.formatting import fmt
-from bilstm_lab.core.results import TrainResult
+from bilstm_lab.core.analysis import LayerRatio, has_torch_equivalent, spec_bias_vectors
+from bilstm_lab.core.formatting import accuracy, factor, fmt, points, small_difference
+from bilstm_lab.core.results import Progress, TrainResult
 from bilstm_lab.core.spec import Cell, ModelSpec, TokenInput
+from bilstm_lab.core.tasks import Task
 from bilstm_lab.core.train_config import StopReason, TrainConfig
+from bilstm_lab.core.verdict import LUCKY, Assessment, Outcome, StepGroup, Tone, assessment
 
 # --- the architecture ---------------------------------------------------------------------------
 
@@ -23,14 +26,21 @@ def describe(spec: ModelSpec) -> str:
     head = f", Dense({spec.head.units}, {spec.head.activation})" if spec.head else ""
     if isinstance(spec.input, TokenInput):
         vocab = fmt(spec.input.vocab)
-        input_text = f"{spec.input.seq_len} token ids (vocab {vocab}, embedding {spec.input.width})"
+        tokens = _count_text(spec.input.seq_len, "token ids")
+        input_text = f"{tokens}, vocab {vocab}, embedding {spec.input.width}"
     else:
-        input_text = f"{spec.input.seq_len} steps × {spec.input.width} features"
+        input_text = f"{_count_text(spec.input.seq_len, 'steps')} × {spec.input.width} features"
+    options = "".join(f", {name}={value}" for name, value in spec.cell_options.items())
     return (
         f"{spec.cell.keras_name}({units}){head} on {input_text}, batch {spec.batch_size}; "
         f"return_sequences={spec.return_sequences}, return_state={spec.return_state}, "
-        f"merge_mode={spec.merge_mode.value}"
+        f"merge_mode={spec.merge_mode.value}{options}"
     )
+
+
+def _count_text(seq_len: int | None, noun: str) -> str:
+    """``10 steps``, or ``any number of steps (T = None)`` for a variable length."""
+    return f"any number of {noun} (T = None)" if seq_len is None else f"{seq_len} {noun}"
 
 
 def ratio_reason(ratio: LayerRatio) -> str:
@@ -49,18 +59,85 @@ def ratio_reason(ratio: LayerRatio) -> str:
     )
 
 
-def torch_difference(cell: Cell) -> str:
-    """One sentence on how PyTorch's count of a ``cell`` layer relates to Keras's."""
-    if cell is Cell.GRU:
+#: What a table shows instead of a PyTorch count when PyTorch has no equivalent layer.
+NO_TORCH_EQUIVALENT = "no equivalent"
+
+
+def torch_count(count: int | None) -> str:
+    """A PyTorch parameter count for a table: the number, or `NO_TORCH_EQUIVALENT`."""
+    return NO_TORCH_EQUIVALENT if count is None else fmt(count)
+
+
+def torch_difference(model: Cell | ModelSpec) -> str:
+    """One sentence on how PyTorch's count of the recurrent layers relates to Keras's.
+
+    Also the ``torch_note`` the CLI's JSON gives where PyTorch has no equivalent.
+
+    Args:
+        model: the spec; a bare cell stands for that cell with Keras's defaults.
+    """
+    spec = model if isinstance(model, ModelSpec) else ModelSpec(cell=model)
+    if not has_torch_equivalent(spec):
+        return (
+            "Keras's GRU with reset_after=False applies the reset gate before the recurrent "
+            "kernel; PyTorch's GRU always applies it after (as reset_after=True does), so "
+            "PyTorch has no equivalent layer and there is no PyTorch count to give."
+        )
+    if not spec.use_bias:
+        return (
+            "With use_bias=False Keras keeps no bias vector, and PyTorch's bias=False drops "
+            "both b_ih and b_hh, so the counts agree."
+        )
+    if spec.cell.has_reset_after:
         return (
             "Keras's GRU defaults to reset_after=True, which keeps two bias vectors (input and "
             "recurrent) just as PyTorch's b_ih and b_hh, so the counts agree."
         )
-    extra = "4·u" if cell is Cell.LSTM else "u"
+    extra = "4·u" if spec.cell is Cell.LSTM else "u"
     return (
         f"PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, so each "
-        f"direction of each {cell.torch_name} layer has {extra} more parameters in PyTorch."
+        f"direction of each {spec.cell.torch_name} layer has {extra} more parameters in PyTorch."
     )
+
+
+def weight_blocks(spec: ModelSpec, gate_names: Sequence[str]) -> str:
+    """What each direction of a recurrent layer is made of (Markdown, for the Explorer)."""
+    gates = len(gate_names)
+    biases = spec_bias_vectors(spec)
+    parts = "an **input kernel** (d×u), a **recurrent kernel** (u×u)"
+    bias = {
+        0: " and no bias (use_bias=False)",
+        1: " and a **bias**",
+        2: " and two **biases** (input and recurrent: reset_after=True)",
+    }[biases]
+    return (
+        f"Each direction of a {spec.cell.keras_name} layer has **{gates} weight block"
+        f"{'s' if gates > 1 else ''}** ({', '.join(gate_names)}), and each block has {parts}"
+        f"{bias}. The bidirectional variant has a forward and a backward copy of all of it."
+    )
+
+
+# --- reports the CLI and the notebook API share -----------------------------------------------
+
+
+def recurrent_growth(uni_params: int, bi_params: int) -> str:
+    """How the recurrent layers' parameters grow from the plain to the bidirectional variant."""
+    return f"Recurrent parameters: {fmt(uni_params)} → {fmt(bi_params)} ({factor(bi_params / uni_params)})."
+
+
+def layer_growth(layer: LayerRatio) -> str:
+    """One layer's growth factor and the reason for it."""
+    return f"{layer.name}: {factor(layer.ratio)} — {ratio_reason(layer)}."
+
+
+def torch_line(spec: ModelSpec) -> str:
+    """The report's PyTorch line: how its counts relate to Keras's for this spec."""
+    return f"PyTorch: {torch_difference(spec)}"
+
+
+def fresh_layers(names: tuple[str, ...]) -> str:
+    """A conversion's layers that start from new random weights, to be retrained."""
+    return "Freshly initialised (retrain them): " + ", ".join(names)
 
 
 # --- training results ---------------------------------------------------------------------------
@@ -72,84 +149,157 @@ def variant_names(config: TrainConfig) -> tuple[str, str]:
     return f"Bi{keras_name}", keras_name
 
 
-def verdict(result: TrainResult) -> list[str]:
-    """A few plain-words sentences computed from the result (not canned per task).
+@dataclass(frozen=True)
+class Verdict:
+    """What the lab concludes from a run.
+
+    Attributes:
+        tone: how to frame it (a success box, a warning box, plain information).
+        lines: sentences, the conclusion first.
+    """
+
+    tone: Tone
+    lines: tuple[str, ...]
+
+
+def verdict(result: TrainResult) -> Verdict:
+    """The one verdict of a run, computed from its numbers and its task's rule.
+
+    `bilstm_lab.core.verdict.assess` decides one outcome; this words it, then adds what the
+    per-step accuracies show. Every accuracy is rounded as the page's tiles round it.
 
     Args:
         result: a finished (or stopped) run.
 
     Returns:
-        Sentences for the page, most important first.
+        The verdict.
     """
-    task = result.config.task_obj
-    lines: list[str] = []
-    gap = result.acc_bi - result.acc_uni
+    judged = assessment(result)
     names = variant_names(result.config)
-    lines.append(
-        f"Held-out accuracy: {names[0]} {result.acc_bi:.0%}, {names[1]} {result.acc_uni:.0%} "
-        f"(chance {result.chance:.0%})."
-    )
-    if result.step_acc_uni is not None and result.ceiling is not None:
-        ceiling = result.ceiling
-        valid = ~np.isnan(ceiling) & ~np.isnan(result.step_acc_uni)
-        future = valid & (ceiling < 0.999)
-        if future.any():
-            steps = np.flatnonzero(future)
-            uni_there = float(np.nanmean(result.step_acc_uni[future]))
-            bi_there = (
-                float(np.nanmean(result.step_acc_bi[future]))
-                if result.step_acc_bi is not None
-                else float("nan")
-            )
-            ceil_there = float(ceiling[future].mean())
-            lines.append(
-                f"On the {len(steps)} steps whose answer lies (partly) in the future "
-                f"(t = {_ranges(steps)}), the {names[1]} averages {uni_there:.0%} against a best "
-                f"possible {ceil_there:.0%} for any model that reads left to right; the "
-                f"{names[0]} averages {bi_there:.0%} there."
-            )
-        past = valid & (ceiling >= 0.999)
-        if past.any():
-            lines.append(
-                f"Where the answer is already in the past ({int(past.sum())} steps), the {names[1]} "
-                f"averages {float(np.nanmean(result.step_acc_uni[past])):.0%}."
-            )
-    if gap > 0.1:
+    lines = [_HEADLINES[judged.outcome](result, judged, names)]
+    lines += _step_lines(result.config.target_delay, judged, names)
+    delay = result.config.target_delay
+    if delay and judged.outcome is not Outcome.DELAY_CATCHES_UP:
         lines.append(
-            f"The {names[0]} wins by {gap * 100:.0f} points: its backward direction has already read "
-            "the rest of the sequence when it answers."
-        )
-    elif gap < -0.1:
-        lines.append(
-            f"The {names[1]} is ahead by {-gap * 100:.0f} points — train longer or check the settings."
-        )
-    elif task.needs_future and result.acc_bi < 0.9:
-        lines.append(
-            f"Neither variant has learned the task yet ({names[0]} {result.acc_bi:.0%}): "
-            "train for more epochs, with more samples or a larger model."
-        )
-    else:
-        lines.append(
-            "Both variants score about the same: on this task the future adds nothing the past "
-            "does not already give."
-        )
-    if result.config.target_delay:
-        lines.append(
-            f"With a target delay of {result.config.target_delay}, the {names[1]} answers "
-            f"{result.config.target_delay} steps late — it may read that far ahead, at the cost of latency."
-        )
-    if task.key == "next_token" and result.acc_bi > result.acc_uni + 0.1:
-        lines.append(
-            "Warning — leakage: the bidirectional score is not a real skill. The backward direction "
-            "reads the very token it is asked to predict; when generating text that token does not "
-            "exist yet."
+            f"With a target delay of {delay}, the {names[1]} answers {_steps(delay)} late: it "
+            "may read that far ahead, at the cost of latency."
         )
     if result.reason != StopReason.FINISHED:
         lines.append(f"Training ended early ({result.reason}) after {result.epochs_done} epoch(s).")
+    return Verdict(judged.tone, tuple(lines))
+
+
+def _steps(count: int) -> str:
+    return f"{count} step" if count == 1 else f"{count} steps"
+
+
+def _future_wins(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"The {names[0]} wins by {points(result.acc_bi, result.acc_uni)} points: its backward "
+        f"direction has already read the answers the {names[1]} cannot see yet."
+    )
+
+
+def _leakage(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"Leakage, not skill: the {names[0]}'s lead of {points(result.acc_bi, result.acc_uni)} "
+        "points comes from its backward direction reading the very token it must predict — a "
+        "token that does not exist yet when generating text."
+    )
+
+
+def _delay_catches_up(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    late = _steps(result.config.target_delay)
+    return (
+        f"Answering {late} late, the {names[1]} has read what it needs and keeps up with the "
+        f"{names[0]} ({accuracy(result.acc_uni)} against {accuracy(result.acc_bi)}) — at the "
+        f"price of {late} of latency."
+    )
+
+
+def _both_solve(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"Both score about the same ({names[0]} {accuracy(result.acc_bi)}, {names[1]} "
+        f"{accuracy(result.acc_uni)}): the answers lie in what the {names[1]} has already "
+        "read, so the future adds nothing here."
+    )
+
+
+def _neither_learned(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"Neither variant has learned the task yet ({names[0]} {accuracy(result.acc_bi)}, "
+        f"{names[1]} {accuracy(result.acc_uni)}, chance {accuracy(result.chance)}): train for "
+        "more epochs, with more samples or a larger learning rate."
+    )
+
+
+def _bi_learning(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"The {names[0]} has not learned the task yet ({accuracy(result.acc_bi)}, where it "
+        f"could reach {accuracy(1.0)}): train for more epochs or with more samples."
+    )
+
+
+def _uni_learning(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"The {names[0]} leads by {points(result.acc_bi, result.acc_uni)} points, but not "
+        f"thanks to the future: the {names[1]} could reach {accuracy(judged.best_uni)} here and "
+        f"is at {accuracy(result.acc_uni)} — it has not learned the task yet. Train for more "
+        "epochs."
+    )
+
+
+def _uni_ahead(result: TrainResult, judged: Assessment, names: tuple[str, str]) -> str:
+    return (
+        f"The {names[1]} is ahead by {points(result.acc_uni, result.acc_bi)} points: the "
+        f"{names[0]} has not learned the task yet. Train for more epochs or check the settings."
+    )
+
+
+_HEADLINES: dict[Outcome, Callable[[TrainResult, Assessment, tuple[str, str]], str]] = {
+    Outcome.FUTURE_WINS: _future_wins,
+    Outcome.LEAKAGE: _leakage,
+    Outcome.DELAY_CATCHES_UP: _delay_catches_up,
+    Outcome.BOTH_SOLVE: _both_solve,
+    Outcome.NEITHER_LEARNED: _neither_learned,
+    Outcome.BI_LEARNING: _bi_learning,
+    Outcome.UNI_LEARNING: _uni_learning,
+    Outcome.UNI_AHEAD: _uni_ahead,
+}
+
+
+def _step_lines(delay: int, judged: Assessment, names: tuple[str, str]) -> list[str]:
+    """What the per-step accuracies show: where the answer is still unread, and where read."""
+    lines = []
+    unread, read = judged.unread, judged.read
+    if unread is not None:
+        where = "Answer ahead" if not delay else f"Answer more than {_steps(delay)} ahead"
+        lines.append(
+            f"{where} (t = {_ranges(unread.steps)}): {names[0]} {accuracy(unread.bi)}, "
+            f"{names[1]} {accuracy(unread.uni)}{_against_best(unread)}."
+        )
+    if read is not None:
+        lines.append(
+            f"Answer already read (t = {_ranges(read.steps)}): {names[0]} {accuracy(read.bi)}, "
+            f"{names[1]} {accuracy(read.uni)}."
+        )
     return lines
 
 
-def _ranges(steps: np.ndarray) -> str:
+def _against_best(group: StepGroup) -> str:
+    """The ceiling beside a score, worded so a noisy score never seems to beat it."""
+    best = accuracy(group.best)
+    if accuracy(group.uni) == best or group.uni < group.best:
+        return f" — the best possible reading left to right is {best}"
+    if group.uni <= group.best + LUCKY:
+        return f" — that is the best possible reading left to right ({best}), up to sampling noise"
+    return (
+        f" — above the {best} a model reading left to right can expect: these held-out "
+        "sequences happened to be easy to guess"
+    )
+
+
+def _ranges(steps: Sequence[int]) -> str:
     """``[0,1,2,5]`` -> ``"0–2, 5"``."""
     parts: list[str] = []
     start = prev = int(steps[0])
@@ -161,6 +311,125 @@ def _ranges(steps: np.ndarray) -> str:
         if step is not None:
             start = prev = step
     return ", ".join(parts)
+
+
+# --- the Training Lab page and `bilstm_lab train` -----------------------------------------------
+
+TRAINING_LAB_INTRO = (
+    "Train a plain LSTM and a BiLSTM on the same batches, and see at which time steps the "
+    "future context helps."
+)
+TASK_HELP = (
+    "Each task states its rule; the ones that need the future cannot be solved by a model "
+    "that reads left to right only. Choosing a task loads the settings its lesson needs."
+)
+K_UNUSED = "k: not used by this task"
+TARGET_DELAY_HELP = (
+    "Graves & Schmidhuber (2005): instead of reading the future, the unidirectional model waits "
+    "d steps before answering. On look-ahead it catches up once d ≥ k — at the price of d "
+    "steps of latency."
+)
+MATCH_PARAMS_HELP = (
+    "Widen the LSTM until it has as many parameters as the BiLSTM, so the BiLSTM's win cannot "
+    "be put down to its extra weights."
+)
+SAMPLE_CAPTION = "A held-out sequence: each model's answer at each step; × marks a wrong answer."
+RUNS_CAPTION = (
+    "Try the target-delay trade-off: on look-ahead, run with d = 0, then d = k. With d ≥ k the "
+    "LSTM catches up — but it answers d steps late. Toggle 'Parameter-matched LSTM' to rule out "
+    "the BiLSTM's extra weights as the reason it wins."
+)
+LINK_FALLBACK = "This link had settings the lab cannot use, so they fell back to defaults:"
+LOCKED_NOTE = "Settings fixed by this link"
+
+
+def task_summary(task: Task, markdown: bool = True) -> str:
+    """The task's rule, whether it needs the future and its kind of label (Markdown, or plain
+    text for a terminal)."""
+    bold = "**" if markdown else ""
+    label = "one per time step" if task.per_step else "one per sequence"
+    future = "yes" if task.needs_future else "no"
+    return (
+        f"{bold}{task.name}{bold} — {task.rule}. {bold}Needs the future:{bold} {future} · "
+        f"{bold}Label:{bold} {label}"
+    )
+
+
+def step_chart_caption(names: tuple[str, str], delay: int) -> str:
+    """What the per-step chart's shading and bands mean."""
+    late = f", answering {_steps(delay)} late" if delay else ""
+    return (
+        f"Shaded steps: the answer is (at least partly) ahead of what the {names[1]} has read"
+        f"{late}. The grey band is the best any model reading left to right can do at each "
+        "step, computed from the task's rule."
+    )
+
+
+def unread_mark_note(names: tuple[str, str]) -> str:
+    """The key under the CLI's per-step table."""
+    return f"* the answer is (at least partly) ahead of what the {names[1]} has read"
+
+
+def hidden_states_caption(names: tuple[str, str]) -> str:
+    """What the hidden-state heatmaps show."""
+    return (
+        "Each column is a time step. The forward direction at t has read tokens 0…t, the "
+        "backward direction has read t…T−1 — so an answer that lies ahead is already in the "
+        f"backward state at t. The {names[0]}'s output layer reads both."
+    )
+
+
+def training_progress(progress: Progress, stopping: bool = False) -> str:
+    """The progress line under the bar (page and CLI)."""
+    if not progress.batch:
+        return TRAINING_STARTING
+    text = (
+        f"Epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
+        f"{progress.seconds:.1f} s"
+    )
+    return text + (" — stopping…" if stopping else "")
+
+
+def units_note(result: TrainResult) -> str:
+    """The unidirectional model's width, beside its parameter count."""
+    widened = " (widened to match the parameter budget)" if result.config.match_params else ""
+    return f"{result.units_uni} units per layer{widened}"
+
+
+def training_time_note(result: TrainResult) -> str:
+    """How many epochs ran and why training ended, beside its time."""
+    return f"{result.epochs_done} epoch(s), ended: {result.reason}"
+
+
+def training_summary(result: TrainResult) -> str:
+    """The CLI's first line after a run: what was trained, for how long."""
+    config = result.config
+    names = variant_names(config)
+    return (
+        f"{config.task_obj.name}: trained the {names[1]} and the {names[0]} for "
+        f"{result.epochs_done} epoch(s) on {fmt(config.samples)} sequences in "
+        f"{result.seconds:.1f} s."
+    )
+
+
+def locked_settings(config: TrainConfig) -> str:
+    """The settings a locked link fixes, in one line (Markdown)."""
+    params = config.params
+    knobs = [f"T = {params.seq_len}", f"vocabulary {params.vocab}"]
+    if config.task_obj.uses_k:
+        knobs.append(f"k = {params.k}")
+    if config.target_delay:
+        knobs.append(f"target delay {config.target_delay}")
+    knobs += [
+        f"{fmt(config.samples)} samples",
+        f"{config.epochs} epochs",
+        f"{config.units} units",
+        f"learning rate {config.learning_rate:g}",
+        f"seed {config.seed}",
+    ]
+    if config.match_params:
+        knobs.append("parameter-matched")
+    return f"**{LOCKED_NOTE}:** {variant_names(config)[1]} · " + " · ".join(knobs)
 
 
 # --- jobs in worker processes ------------------------------------------------------------------
@@ -213,6 +482,246 @@ def conversion_check(
         f"Saved ({size_bytes / 1024:,.0f} KB), loaded back with safe_mode=True, and predicted a "
         f"batch of {batch} → {outputs}."
     )
+
+
+def forward_check(layers: dict[str, float], tolerance: float, unwrapped: bool = False) -> str:
+    """The warm-start proof: each converted layer's forward half against the original layer.
+
+    Args:
+        layers: converted layer path -> the largest difference found over its checks.
+        tolerance: the largest difference accepted.
+        unwrapped: the layers were unwrapped (compared with the wrappers' forward layers).
+    """
+    if not layers:
+        return (
+            "No forward half to check: no converted layer started from the original weights "
+            "(warm start off, or the layer's input width changed)."
+        )
+    names = ", ".join(layers)
+    worst = f"largest difference {small_difference(max(layers.values()))}, tolerance {tolerance:g}"
+    if unwrapped:
+        return (
+            f"Checked on the same batch: {names} give the original forward direction's output "
+            f"({worst})."
+        )
+    return (
+        f"Forward half checked on the same batch: for {names}, the forward direction gives the "
+        f"original layer's output ({worst})."
+    )
+
+
+def compile_settings(
+    fate: str, summary: str, part: str | None = None, name: str | None = None
+) -> str:
+    """What happened to the optimizer, loss and metrics (``fate``: kept, dropped, not compiled).
+
+    Args:
+        fate: the `bilstm_lab.core.conversion.CompileFate` value.
+        summary: the settings in short (``optimizer Adam (learning rate 0.001), loss mse``).
+        part: for a drop, which setting could not be rebuilt (``loss``, ``optimizer``…).
+        name: for a drop, the name of the object that could not be rebuilt.
+    """
+    if fate == "kept":
+        return (
+            f"Compile settings kept: {summary}. The optimizer's state starts afresh (the weights "
+            "it tracked changed): fit the converted model to retrain it."
+        )
+    if fate == "dropped":
+        return (
+            f"Compile settings dropped: the {part} ({name}) is not something Keras can rebuild "
+            "from the file (custom code is not saved in a .keras file), so the converted model "
+            "is saved uncompiled; compile it yourself before fitting."
+        )
+    return "Compile settings: none (the original model was not compiled)."
+
+
+UNBUILT_MODEL = (
+    "This model is not built yet: it has no input shape, so Keras has created no weights and "
+    "every count is 0 (unbuilt). Give it an Input layer, or call model.build(), and save it again."
+)
+
+
+def shared_layer(name: str, calls: int) -> str:
+    """A shared layer's note under the inspect table."""
+    return f"{name} is shared: the model calls it {calls} times; the table shows its first call."
+
+
+def bad_upload_limit(variable: str, value: str, low: int, high: int) -> str:
+    """The warning for a bad upload-limit setting (the default is used instead)."""
+    return (
+        f"{variable}={value!r} is not a whole number of MB from {low} to {high}; "
+        "using the default upload limit"
+    )
+
+
+def file_too_large(name: str, limit: str, variable: str, size: str) -> str:
+    """A model file over the upload limit."""
+    return (
+        f"{name} is too large: the limit is {limit} (the server's {variable} setting), "
+        f"received {size}"
+    )
+
+
+# --- conversion refusals (one line each, in the lab's words) ------------------------------------
+
+
+def not_a_model(kind: str) -> str:
+    """Something that is not a Keras model was given to the converter."""
+    return f"model must be a Keras model, received {kind}"
+
+
+def subclassed_model(kind: str) -> str:
+    """A subclassed model: its call() is Python code, with no layer graph to rewrite."""
+    return (
+        "model must be a Sequential or Functional Keras model (a subclassed model has no "
+        f"layer graph to rewrite), received {kind}"
+    )
+
+
+def unbuilt_model(name: str) -> str:
+    """An unbuilt Sequential: no input shape, so nothing to run the check on."""
+    return (
+        "model has no defined input shape (an unbuilt Sequential, with no weights yet): give it "
+        f"an Input layer or build it, save it and convert that, received model {name!r}"
+    )
+
+
+def nothing_to_wrap(name: str, kinds: str) -> str:
+    """A model without a plain recurrent layer."""
+    return (
+        f"model has no LSTM, GRU or SimpleRNN layer to convert, received model {name!r} with "
+        f"layers {kinds or 'none'}"
+    )
+
+
+def nothing_to_unwrap(name: str) -> str:
+    """A model without a Bidirectional layer."""
+    return f"model has no Bidirectional layer to unwrap, received model {name!r}"
+
+
+def unknown_layers(what: str, offered: list[str], unknown: list[str]) -> str:
+    """Names in ``--layers`` that are not layers the conversion can change."""
+    return (
+        f"layers must name {what} of this model ({', '.join(offered) or 'none'}; a layer inside "
+        f"a nested model is named outer/inner), received {', '.join(unknown)}"
+    )
+
+
+def no_layers(what: str) -> str:
+    """An empty ``--layers``."""
+    return f"layers must name at least one {what}, received none"
+
+
+def return_state_refused(name: str) -> str:
+    """A recurrent layer that hands its states on (an encoder)."""
+    return (
+        f"layer {name!r} returns its states (return_state=True), as an encoder passing them to a "
+        "decoder does; as a Bidirectional layer it would return four states instead of two and "
+        "the layers using them would break. Convert the other layers (--layers), received "
+        f"layer {name!r}"
+    )
+
+
+def go_backwards_refused(name: str) -> str:
+    """A layer that already reads the sequence backwards."""
+    return (
+        f"layer {name!r} already reads the sequence backwards (go_backwards=True): a "
+        "Bidirectional layer adds its own backward copy, so this one would read backwards "
+        "twice. Rebuild it with go_backwards=False, or convert the other layers, received "
+        f"layer {name!r}"
+    )
+
+
+def merge_none_refused(name: str) -> str:
+    """merge_mode none on a layer whose output feeds another layer."""
+    return (
+        "merge_mode none returns two tensors (forward, backward), so it only works on a "
+        "recurrent layer whose output is the model's own output; choose concat, sum, mul or "
+        f"ave, received merge_mode none for layer {name!r}"
+    )
+
+
+def cannot_rewire(name: str, kind: str, shapes: str) -> str:
+    """A layer that cannot take its input once the layers before it changed."""
+    return (
+        f"layer {name!r} ({kind}) cannot take its new input {shapes} once the layers before it "
+        "are converted, so the converted model cannot be built; choose other layers, or a "
+        f"merge mode that keeps the width (sum, mul, ave), received layer {name!r}"
+    )
+
+
+def choices(field: str, options: list[str], value: object) -> str:
+    """A value outside a fixed set of choices."""
+    return f"{field} must be one of {', '.join(options)}, received {value!r}"
+
+
+# --- a conversion that fails its check (never written) -----------------------------------------
+
+
+def check_failed(reason: str) -> str:
+    """Why a converted model was not written."""
+    return f"the converted model failed its check and was not written: {reason}"
+
+
+def check_save_failed(kind: str) -> str:
+    """The converted model cannot be saved."""
+    return f"it cannot be saved as a .keras file ({kind})"
+
+
+def check_reload_failed(error: str) -> str:
+    """The saved converted model does not load back."""
+    return f"it does not load back ({error})"
+
+
+def check_run_failed(kind: str) -> str:
+    """The reloaded converted model fails on a batch."""
+    return f"loaded back, it fails on a batch of the right shape ({kind})"
+
+
+def check_compare_failed(kind: str) -> str:
+    """The forward halves could not be computed for the comparison."""
+    return f"its forward half could not be run beside the original layer ({kind})"
+
+
+def cannot_build(kind: str) -> str:
+    """Keras refused to assemble the converted model (after every layer took its input)."""
+    return f"the converted model cannot be assembled from its layers ({kind})"
+
+
+def check_forward_mismatch(name: str, difference: float, tolerance: float) -> str:
+    """A warm-started layer whose forward half is not the original layer."""
+    return (
+        f"the forward half of {name!r} differs from the original layer's output by "
+        f"{small_difference(difference)} (tolerance {tolerance:g})"
+    )
+
+
+def check_weights_changed(name: str) -> str:
+    """A layer reported as keeping its weights whose weights changed."""
+    return f"layer {name!r} is reported as keeping its weights, but they changed"
+
+
+def check_compile_lost() -> str:
+    """Compile settings reported as kept are missing from the saved file."""
+    return "its compile settings are reported as kept but are missing from the saved file"
+
+
+def load_failed(name: str, detail: str) -> str:
+    """A model file Keras could not rebuild (``detail`` says what, in the lab's words)."""
+    return f"{name} could not be loaded as a Keras model: {detail}"
+
+
+def unknown_keras_object(name: str) -> str:
+    """The detail for a file that uses a class or function Keras does not know."""
+    return (
+        f"it uses {name!r}, which is not built into Keras (custom code is not saved in a .keras "
+        "file, and the lab loads only built-in layers)"
+    )
+
+
+def unreadable_config(kind: str) -> str:
+    """The detail for any other failure while Keras rebuilds a model."""
+    return f"Keras could not rebuild the model from its config ({kind})"
 
 
 # --- pitfall demonstrations --------------------------------------------------------------------

@@ -7,6 +7,9 @@ Streamlit.
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 from collections.abc import Collection, Sequence
 
 # A tensor shape; ``None`` for an unknown dimension (the batch, or a variable length).
@@ -43,6 +46,11 @@ def format_shape_runs(shapes: Sequence[_Dims]) -> str:
     return ", ".join(parts)
 
 
+def factor(value: float) -> str:
+    """A growth factor, two decimals: ``3.3195`` -> ``3.32×``."""
+    return f"{value:.2f}×"
+
+
 def small_difference(value: float) -> str:
     """A max-difference figure: exact zero reads as ``0``, the rest with 2 significant digits."""
     return "0" if value == 0 else f"{value:.2g}"
@@ -51,6 +59,23 @@ def small_difference(value: float) -> str:
 def percent(fraction: float, decimals: int = 0) -> str:
     """A fraction as a percentage: ``0.8125`` -> ``81%`` (``81.2%`` with ``decimals=1``)."""
     return f"{fraction:.{decimals}%}"
+
+
+#: Decimals of every accuracy the lab shows (tiles, verdicts, tables, the CLI), so that two
+#: places never round the same figure differently.
+ACCURACY_DECIMALS = 1
+
+
+def accuracy(fraction: float) -> str:
+    """An accuracy: ``0.125`` -> ``12.5%``."""
+    return percent(fraction, ACCURACY_DECIMALS)
+
+
+def points(higher: float, lower: float) -> str:
+    """How many percentage points ``higher`` leads ``lower`` by, as the shown accuracies say:
+    the difference of the *rounded* percentages, so "97.9% vs 60.2%" reads "37.7 points"."""
+    shown = [round(value * 100, ACCURACY_DECIMALS) for value in (higher, lower)]
+    return f"{shown[0] - shown[1]:.{ACCURACY_DECIMALS}f}"
 
 
 def megabytes(size: int) -> str:
@@ -78,3 +103,47 @@ def text_table(rows: Sequence[Sequence[str]], right_aligned: Collection[int]) ->
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+def markdown_table(rows: Sequence[Sequence[str]], right_aligned: Collection[int]) -> list[str]:
+    """Rows of cells as a GitHub-flavoured Markdown table (``|`` in a cell escaped).
+
+    Args:
+        rows: the header row first, then the data rows; every row has the same length.
+        right_aligned: indexes of the columns to right-align (numbers).
+
+    Returns:
+        One line per row, with the alignment row after the header.
+    """
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    rule = ["---:" if i in right_aligned else "---" for i in range(len(rows[0]))]
+    return [line(rows[0]), line(rule), *(line(row) for row in rows[1:])]
+
+
+def csv_text(rows: Sequence[Sequence[object]]) -> str:
+    """Rows (the header first) as CSV text, ``\\n`` line endings; ``None`` is an empty cell."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def html_table(rows: Sequence[Sequence[str]], right_aligned: Collection[int]) -> str:
+    """Rows of cells as an HTML ``<table>`` (every cell escaped), for a notebook's rich display.
+
+    Args:
+        rows: the header row first, then the data rows; every row has the same length.
+        right_aligned: indexes of the columns to right-align (numbers).
+    """
+
+    def cells(row: Sequence[str], tag: str) -> str:
+        return "".join(
+            f'<{tag} style="text-align: {"right" if i in right_aligned else "left"}">'
+            f"{html.escape(cell)}</{tag}>"
+            for i, cell in enumerate(row)
+        )
+
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows[1:])
+    return f"<table><thead><tr>{cells(rows[0], 'th')}</tr></thead><tbody>{body}</tbody></table>"

@@ -7,18 +7,54 @@ Convert page, the CLI's ``inspect``), so it lives here, free of TensorFlow: unpi
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.errors import ModelFileTooLarge
 from bilstm_lab.core.formatting import fmt, format_shape, megabytes, text_table
 
 #: A tensor shape; ``None`` for an unknown dimension.
 Shape = tuple[int | None, ...]
 
-#: Largest model file accepted, in bytes: below the server's maxUploadSize (20 MB), so users meet
-#: this check and its clear message rather than the browser's. Here (not in `models`) because the
-#: page refuses an oversized upload before reading it, without TensorFlow.
-MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+#: The environment variable that sets the upload limit, in MB (MiB, as Streamlit counts them).
+UPLOAD_LIMIT_ENV = "BILSTM_LAB_MAX_UPLOAD_MB"
+#: The default limit: a real trained model saved with its optimizer state (the keras.io IMDB
+#: BiLSTM is about 30 MB) fits, and so does its converted version.
+DEFAULT_UPLOAD_MB = 64
+#: Bounds for the limit: a model file has to be read into a worker's memory whole.
+MIN_UPLOAD_MB, MAX_UPLOAD_MB_SETTING = 1, 1024
+
+
+def upload_limit_mb(value: str | None, default: int = DEFAULT_UPLOAD_MB) -> int:
+    """The upload limit from ``BILSTM_LAB_MAX_UPLOAD_MB``'s ``value``; ``default`` if unset or bad.
+
+    A bad value warns and falls back: a typo in a deployment must not stop the server.
+    """
+    if value is None or not value.strip():
+        return default
+    try:
+        limit = int(value.strip())
+    except ValueError:
+        limit = 0
+    if MIN_UPLOAD_MB <= limit <= MAX_UPLOAD_MB_SETTING:
+        return limit
+    warnings.warn(
+        explain.bad_upload_limit(UPLOAD_LIMIT_ENV, value, MIN_UPLOAD_MB, MAX_UPLOAD_MB_SETTING),
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return default
+
+
+#: Largest model file accepted, in MB: the one setting. The page, the CLI and the loader check
+#: it; the Convert page's uploader and the launcher hand it to Streamlit (``maxUploadSize``), so
+#: users meet the lab's message, not the browser's. Here (not in `models`) because the page
+#: refuses an oversized upload before reading it, without TensorFlow.
+MAX_UPLOAD_MB = upload_limit_mb(os.environ.get(UPLOAD_LIMIT_ENV))
+#: The same limit in bytes.
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 #: The built-in example models (key -> title), in the order the Convert page offers them. The
 #: models themselves are built in a worker by `bilstm_lab.models.examples`.
@@ -32,7 +68,7 @@ EXAMPLE_TITLES: dict[str, str] = {
 def file_too_large(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> ModelFileTooLarge:
     """The error for a model file of ``size`` bytes over ``limit`` (page, CLI and loader)."""
     return ModelFileTooLarge(
-        f"{name} is too large: the limit is {megabytes(limit)}, received {megabytes(size)}"
+        explain.file_too_large(name, megabytes(limit), UPLOAD_LIMIT_ENV, megabytes(size))
     )
 
 
@@ -41,16 +77,25 @@ class LayerInfo:
     """One layer of a model's table (InputLayers are left out).
 
     Attributes:
-        name: the layer's name (user text when the model was uploaded).
-        kind: the Keras class, ``Bidirectional(LSTM)`` for a wrapper.
-        output_shapes: its output shape(s); empty when the model has no layer graph.
-        params: ``count_params()``.
+        name: the layer's path: its name, prefixed by the nested models it sits in
+            (``encoder/lstm``); user text when the model was uploaded.
+        kind: the Keras class: ``Bidirectional(LSTM)``, ``TimeDistributed(Dense)`` for a wrapper,
+            ``RNN(LSTMCell)`` for a generic recurrent layer.
+        output_shapes: its output shape(s) (its first call's, for a shared layer); empty when
+            unknown (a subclassed model, an unbuilt one).
+        params: ``count_params()``; 0 for an unbuilt layer.
+        depth: how many nested models the layer sits in (0 at the top).
+        calls: how many times the model calls it (more than 1 for a shared layer).
+        built: False for a layer that has no weights yet (an unbuilt Sequential's).
     """
 
     name: str
     kind: str
     output_shapes: tuple[Shape, ...]
     params: int
+    depth: int = 0
+    calls: int = 1
+    built: bool = True
 
     def to_dict(self) -> dict[str, str | int]:
         """The row as a table or JSON shows it."""
@@ -60,6 +105,10 @@ class LayerInfo:
             "output shape": format_shape(self.output_shapes) if self.output_shapes else "?",
             "params": self.params,
         }
+
+    def params_text(self) -> str:
+        """The parameter count as Keras's ``summary()`` writes it (``0 (unbuilt)``)."""
+        return fmt(self.params) if self.built else f"{fmt(self.params)} (unbuilt)"
 
 
 @dataclass(frozen=True)
@@ -86,12 +135,15 @@ class ModelInfo:
 
     Attributes:
         name: the model's name (user text when uploaded).
-        layers: every layer but the InputLayers, in model order.
+        layers: every layer but the InputLayers, in model order; a nested model's row is
+            followed by its own layers (``depth`` one more), as Keras's ``expand_nested`` shows.
         nodes: the diagram's boxes (InputLayers included), in model order.
         edges: the diagram's arrows, each drawn once.
-        recurrent: names of the plain LSTM/GRU/SimpleRNN layers (what "wrap" may change).
-        bidirectional: names of the `Bidirectional` layers (what "unwrap" may change).
-        total_params: the model's ``count_params()``.
+        recurrent: paths of the plain recurrent layers (what "wrap" may change), nested ones
+            as ``outer/inner``.
+        bidirectional: paths of the `Bidirectional` layers (what "unwrap" may change).
+        total_params: the model's ``count_params()`` (0 when unbuilt).
+        built: False for a model without weights yet (an unbuilt Sequential).
     """
 
     name: str
@@ -101,20 +153,33 @@ class ModelInfo:
     recurrent: tuple[str, ...]
     bidirectional: tuple[str, ...]
     total_params: int
+    built: bool = True
 
     def rows(self) -> list[dict[str, str | int]]:
         """Name, type, output shape(s) and parameters of every layer (no InputLayer)."""
         return [layer.to_dict() for layer in self.layers]
 
+    def notes(self) -> list[str]:
+        """What the table alone does not say: an unbuilt model, which call of a shared layer."""
+        notes = [] if self.built else [explain.UNBUILT_MODEL]
+        notes += [explain.shared_layer(row.name, row.calls) for row in self.layers if row.calls > 1]
+        return notes
+
     def to_text(self) -> str:
         """The shape/parameter table as plain text (the CLI's ``inspect`` prints this)."""
         table = [["layer", "type", "output shape", "params"]] + [
-            [str(r["layer"]), str(r["type"]), str(r["output shape"]), fmt(int(r["params"]))]
-            for r in self.rows()
+            [
+                "  " * row.depth + row.name,
+                row.kind,
+                str(row.to_dict()["output shape"]),
+                row.params_text(),
+            ]
+            for row in self.layers
         ]
         lines = text_table(table, right_aligned={3})
-        lines.append(f"total params: {fmt(self.total_params)}")
-        return f"model {self.name!r}\n" + "\n".join(lines)
+        total = fmt(self.total_params) if self.built else f"{fmt(self.total_params)} (unbuilt)"
+        lines.append(f"total params: {total}")
+        return "\n".join([f"model {self.name!r}", *lines, *self.notes()])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,40 @@ import numpy as np
 from bilstm_lab.core.tasks import Batch
 from bilstm_lab.core.train_config import TrainConfig
 
+#: A per-step ceiling at or above this means the unidirectional model has read the answer.
+ANSWER_READ = 0.999
+
+
+@dataclass(frozen=True)
+class StepScores:
+    """Held-out accuracy of both variants at each label step, and what bounds the LSTM's.
+
+    All arrays are ``(T,)``, indexed by the label's time step, NaN where nothing is scored.
+
+    Attributes:
+        uni: the unidirectional model's accuracy (NaN where a delayed answer falls past the end).
+        bi: the bidirectional model's accuracy.
+        ceiling: the best any unidirectional model answering as late as this one can do.
+        chance: accuracy of always answering the most frequent class.
+    """
+
+    uni: np.ndarray
+    bi: np.ndarray
+    ceiling: np.ndarray
+    chance: float
+
+    @property
+    def unread(self) -> np.ndarray:
+        """``(T,)`` bool: scored steps whose answer the unidirectional model has not read yet."""
+        with np.errstate(invalid="ignore"):
+            return ~np.isnan(self.ceiling) & (self.ceiling < ANSWER_READ)
+
+    @property
+    def read(self) -> np.ndarray:
+        """``(T,)`` bool: scored steps whose answer the unidirectional model has already read."""
+        with np.errstate(invalid="ignore"):
+            return ~np.isnan(self.ceiling) & (self.ceiling >= ANSWER_READ)
+
 
 @dataclass(frozen=True)
 class EpochRecord:
@@ -42,6 +76,7 @@ class Progress:
     loss_uni: float
     loss_bi: float
     history: tuple[EpochRecord, ...]
+    steps: StepScores | None = None  # per-step accuracy at the last evaluation (per-step tasks)
 
     @property
     def fraction(self) -> float:
@@ -88,13 +123,23 @@ class TrainResult:
         """Completed epochs."""
         return len(self.history)
 
+    @property
+    def step_scores(self) -> StepScores | None:
+        """The per-step accuracies with their ceiling; ``None`` for sequence-level tasks."""
+        if self.step_acc_uni is None or self.step_acc_bi is None or self.ceiling is None:
+            return None
+        return StepScores(self.step_acc_uni, self.step_acc_bi, self.ceiling, self.chance)
+
 
 @dataclass(frozen=True)
 class LiveSnapshot:
-    """What the page draws while a run trains: the last progress and the loss curve so far."""
+    """What the page draws while a run trains: the last progress, the loss curve so far and
+    the latest per-step accuracy (``None`` until the first evaluation, and for sequence-level
+    tasks)."""
 
     progress: Progress
     points: tuple[tuple[float, float, float], ...]  # (epoch position, loss uni, loss bi)
+    steps: StepScores | None = None
 
 
 @dataclass
@@ -102,9 +147,12 @@ class LiveCurve:
     """Accumulates progress reports into snapshots (in the worker, which sends each one)."""
 
     points: list[tuple[float, float, float]] = field(default_factory=list)
+    steps: StepScores | None = None
 
     def add(self, progress: Progress) -> LiveSnapshot:
         """Record one progress report; return the snapshot to send."""
-        position = progress.epoch - 1 + progress.batch / progress.batches
-        self.points.append((position, progress.loss_uni, progress.loss_bi))
-        return LiveSnapshot(progress, tuple(self.points))
+        if progress.batch:  # the report before the first batch has no loss yet
+            position = progress.epoch - 1 + progress.batch / progress.batches
+            self.points.append((position, progress.loss_uni, progress.loss_bi))
+        self.steps = progress.steps or self.steps
+        return LiveSnapshot(progress, tuple(self.points), self.steps)

@@ -40,6 +40,11 @@ class Cell(StrEnum):
         return {"lstm": 4, "gru": 3, "rnn": 1}[self.value]
 
     @property
+    def has_reset_after(self) -> bool:
+        """Whether the Keras layer takes ``reset_after`` (GRU only)."""
+        return self is Cell.GRU
+
+    @property
     def state_names(self) -> tuple[str, ...]:
         """The states one direction returns with ``return_state=True``."""
         return ("h", "c") if self is Cell.LSTM else ("h",)
@@ -82,6 +87,17 @@ LIMITS: dict[str, tuple[int, int]] = {
 }
 
 
+def check_seq_len(value: Any) -> int | None:
+    """Check a sequence length: a whole number inside ``LIMITS["seq_len"]``, or ``None``.
+
+    ``None`` is a variable length, as in ``keras.Input(shape=(None, d))``.
+
+    Raises:
+        SpecError: when the value is neither ``None`` nor a whole number inside the bounds.
+    """
+    return None if value is None else check_range("seq_len", value)
+
+
 def check_range(field_name: str, value: Any, limit_name: str | None = None) -> int:
     """Check that ``value`` is an int inside the bounds of ``LIMITS[limit_name or field_name]``.
 
@@ -102,13 +118,16 @@ def check_range(field_name: str, value: Any, limit_name: str | None = None) -> i
 
 @dataclass(frozen=True)
 class FeatureInput:
-    """Float features: the model's input is ``(batch, seq_len, features)``."""
+    """Float features: the model's input is ``(batch, seq_len, features)``.
 
-    seq_len: int = 10
+    ``seq_len=None`` is a variable length (any number of steps).
+    """
+
+    seq_len: int | None = 10
     features: int = 100
 
     def __post_init__(self) -> None:
-        check_range("seq_len", self.seq_len)
+        check_seq_len(self.seq_len)
         check_range("features", self.features)
 
     @property
@@ -124,14 +143,17 @@ class FeatureInput:
 
 @dataclass(frozen=True)
 class TokenInput:
-    """Token ids through an Embedding: input ``(batch, seq_len)``, embedded to ``embedding_dim``."""
+    """Token ids through an Embedding: input ``(batch, seq_len)``, embedded to ``embedding_dim``.
 
-    seq_len: int = 20
+    ``seq_len=None`` is a variable length (any number of steps).
+    """
+
+    seq_len: int | None = 20
     vocab: int = 10_000
     embedding_dim: int = 128
 
     def __post_init__(self) -> None:
-        check_range("seq_len", self.seq_len)
+        check_seq_len(self.seq_len)
         check_range("vocab", self.vocab)
         check_range("embedding_dim", self.embedding_dim)
 
@@ -177,6 +199,10 @@ class ModelSpec:
             Lower layers always return sequences, because the next layer needs a time axis.
         merge_mode: how the bidirectional variant merges its two directions.
         return_state: whether the last recurrent layer also returns its final states.
+        use_bias: whether every recurrent cell has bias vectors (Keras's ``use_bias``).
+        reset_after: GRU only: Keras's ``reset_after`` (``True``, the default, applies the
+            reset gate after the recurrent kernel and keeps two bias vectors; ``False``
+            applies it before and keeps one). Must stay ``True`` for the other cells.
         input: float features or token ids.
         head: an optional Dense head.
         batch_size: a fixed batch size, or ``None`` for "any".
@@ -187,6 +213,8 @@ class ModelSpec:
     return_sequences: bool = True
     merge_mode: MergeMode = MergeMode.CONCAT
     return_state: bool = False
+    use_bias: bool = True
+    reset_after: bool = True
     input: InputSpec = field(default_factory=FeatureInput)
     head: DenseHead | None = None
     batch_size: int | None = None
@@ -207,7 +235,7 @@ class ModelSpec:
         check_range("layers", len(self.units))
         for value in self.units:
             check_range("units", value)
-        for flag in ("return_sequences", "return_state"):
+        for flag in ("return_sequences", "return_state", "use_bias", "reset_after"):
             if not isinstance(getattr(self, flag), bool):
                 raise SpecError(
                     flag, f"{flag} must be true or false, received {getattr(self, flag)!r}"
@@ -221,6 +249,13 @@ class ModelSpec:
         self._check_combination()
 
     def _check_combination(self) -> None:
+        if not self.reset_after and not self.cell.has_reset_after:
+            raise SpecError(
+                "reset_after",
+                "reset_after only exists on GRU (it says where the reset gate is applied); "
+                f"{self.cell.keras_name} has no such option, received reset_after false with "
+                f"cell {self.cell.value}",
+            )
         # Merge mode None hands the next layer two tensors; nothing downstream takes a pair.
         if self.merge_mode is MergeMode.NONE and self.depth > 1:
             raise SpecError(
@@ -242,6 +277,20 @@ class ModelSpec:
         """Stacking depth: the number of recurrent layers."""
         return len(self.units)
 
+    @property
+    def cell_options(self) -> dict[str, bool]:
+        """The cell's constructor options that differ from Keras's defaults.
+
+        The one mapping from spec fields to Keras arguments (``use_bias``, ``reset_after``):
+        the builder passes it, the generated code writes it out.
+        """
+        options: dict[str, bool] = {}
+        if not self.use_bias:
+            options["use_bias"] = False
+        if self.cell.has_reset_after and not self.reset_after:
+            options["reset_after"] = False
+        return options
+
     def layer_returns_sequences(self, index: int) -> bool:
         """Whether recurrent layer ``index`` (0-based) returns the whole sequence."""
         return self.return_sequences if index == self.depth - 1 else True
@@ -254,11 +303,14 @@ class ModelSpec:
             "return_sequences": _bool_text(self.return_sequences),
             "merge_mode": self.merge_mode.value,
             "return_state": _bool_text(self.return_state),
+            "use_bias": _bool_text(self.use_bias),
             "input": self.input.kind,
-            "seq_len": str(self.input.seq_len),
-            "batch": "none" if self.batch_size is None else str(self.batch_size),
+            "seq_len": _optional_int_text(self.input.seq_len),
+            "batch": _optional_int_text(self.batch_size),
             "dense": "none" if self.head is None else str(self.head.units),
         }
+        if self.cell.has_reset_after:
+            query["reset_after"] = _bool_text(self.reset_after)
         if isinstance(self.input, FeatureInput):
             query["features"] = str(self.input.features)
         else:
@@ -291,6 +343,10 @@ def _enum_field(field_name: str, enum_type: type[Enum], value: Any) -> Any:
 
 def _bool_text(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _optional_int_text(value: int | None) -> str:
+    return "none" if value is None else str(value)
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
@@ -375,8 +431,10 @@ FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
     "return_sequences": lambda text: parse_bool("return_sequences", text),
     "merge_mode": lambda text: _enum_field("merge_mode", MergeMode, text),
     "return_state": lambda text: parse_bool("return_state", text),
+    "use_bias": lambda text: parse_bool("use_bias", text),
+    "reset_after": lambda text: parse_bool("reset_after", text),
     "input": _parse_input_kind,
-    "seq_len": lambda text: parse_int("seq_len", text),
+    "seq_len": lambda text: parse_optional_int("seq_len", text),
     "features": lambda text: parse_int("features", text),
     "vocab": lambda text: parse_int("vocab", text),
     "embedding_dim": lambda text: parse_int("embedding_dim", text),
@@ -407,6 +465,10 @@ def spec_from_fields(fields: dict[str, str], default: ModelSpec | None = None) -
         )
     base = _all_fields(default or DEFAULT_SPEC)
     values = {key: FIELD_PARSERS[key](fields.get(key, base[key])) for key in QUERY_KEYS}
+    if "reset_after" not in fields and not values["cell"].has_reset_after:
+        # A GRU default's reset_after is no choice of a cell that has none: only a value
+        # given for this spec may be refused.
+        values["reset_after"] = True
     input_spec: InputSpec
     if values["input"] == "features":
         input_spec = FeatureInput(values["seq_len"], values["features"])
@@ -421,6 +483,8 @@ def spec_from_fields(fields: dict[str, str], default: ModelSpec | None = None) -
         return_sequences=values["return_sequences"],
         merge_mode=values["merge_mode"],
         return_state=values["return_state"],
+        use_bias=values["use_bias"],
+        reset_after=values["reset_after"],
         input=input_spec,
         head=head,
         batch_size=values["batch"],
@@ -435,6 +499,7 @@ def _all_fields(spec: ModelSpec) -> dict[str, str]:
         "vocab": str(TokenInput().vocab),
         "embedding_dim": str(TokenInput().embedding_dim),
         "dense_activation": DenseHead().activation,
+        "reset_after": _bool_text(ModelSpec.reset_after),
         **spec.to_query(),
     }
 

@@ -2,8 +2,9 @@
 
 Every task says in one line what its label is, whether the answer needs *future* context
 (tokens after the position being labelled), what chance level is, and — where it can be
-computed — the best accuracy any *unidirectional* (causal) model can reach at each time step.
-That ceiling is what the Training Lab draws under the LSTM's per-step accuracy.
+computed — the best accuracy any *unidirectional* (causal) model can reach at each time step,
+also for one that answers ``d`` steps late (a target delay). That ceiling is what the Training
+Lab draws under the LSTM's per-step accuracy.
 
 Pure numpy: this module never imports TensorFlow or Streamlit.
 """
@@ -16,6 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bilstm_lab.core.errors import TaskError, check_number
+
+#: The task the Training Lab opens with: its per-step chart has contrast (the first half's
+#: answers lie ahead, the second half's behind).
+DEFAULT_TASK = "reversal"
 
 #: Inclusive bounds of the task knobs, enforced here because URLs and code bypass widgets.
 TASK_LIMITS: dict[str, tuple[int, int]] = {
@@ -82,6 +87,8 @@ class Task:
         per_step: a label per time step (True) or one label per sequence (False).
         uses_k: whether the ``k`` knob means something for this task.
         lesson: one or two sentences on what the task teaches.
+        leaks: the label is (a function of) a later *input* token, so a bidirectional model's
+            win is leakage, not skill: it reads the answer instead of predicting it.
     """
 
     key: str
@@ -95,7 +102,8 @@ class Task:
     _classes: Callable[[TaskParams], int]
     _input_vocab: Callable[[TaskParams], int]
     _chance: Callable[[TaskParams], float]
-    _ceiling: Callable[[TaskParams], np.ndarray | None]
+    _ceiling: Callable[[TaskParams, int], np.ndarray | None]
+    leaks: bool = False
 
     def generate(self, params: TaskParams, n: int, seed: int) -> Batch:
         """Generate ``n`` labelled sequences from ``np.random.default_rng(seed)``.
@@ -126,14 +134,30 @@ class Task:
         """Accuracy of always answering the most frequent class (over all labelled steps)."""
         return self._chance(params)
 
-    def causal_ceiling(self, params: TaskParams) -> np.ndarray | None:
-        """Best expected accuracy of any unidirectional model at each step, ``(T,)``.
+    def causal_ceiling(self, params: TaskParams, delay: int = 0) -> np.ndarray | None:
+        """Best expected accuracy of any unidirectional model at each label step, ``(T,)``.
 
-        A causal model at step t sees tokens 0..t only; the ceiling is the Bayes-optimal
-        accuracy given that prefix. Steps without a label hold NaN. ``None`` for sequence-level
-        tasks (a unidirectional model reads the whole sequence before answering).
+        A causal model that answers label t at step t+d has read tokens 0..t+d only; the
+        ceiling is the Bayes-optimal accuracy given that prefix.
+
+        Args:
+            params: the task's knobs.
+            delay: steps ``d`` the model waits before answering (0: it answers at once).
+
+        Returns:
+            The ceiling indexed by label step; NaN where there is no label, or where a late
+            answer would fall past the end. ``None`` for sequence-level tasks (a unidirectional
+            model reads the whole sequence before answering).
+
+        Raises:
+            TaskError: when ``delay`` is not a step count below ``seq_len``.
         """
-        return self._ceiling(params)
+        check_number("target_delay", delay, 0, params.seq_len - 1, error=TaskError)
+        ceiling = self._ceiling(params, delay)
+        if ceiling is not None and delay:
+            ceiling = ceiling.copy()
+            ceiling[params.seq_len - delay :] = np.nan  # answered past the end: never scored
+        return ceiling
 
 
 # --- look-ahead / look-behind ------------------------------------------------------------------
@@ -163,15 +187,23 @@ def _look_behind(params: TaskParams, n: int, rng: np.random.Generator) -> Batch:
     return Batch(x, y, mask)
 
 
-def _offset_ceiling(params: TaskParams, ahead: bool) -> np.ndarray:
+def _offset_ceiling(params: TaskParams, delay: int, ahead: bool) -> np.ndarray:
     t_len, k = params.seq_len, params.k
     ceiling = np.full(t_len, np.nan)
     if ahead:
-        # The token k ahead is independent of everything seen so far: a causal model guesses.
-        ceiling[: t_len - k] = 1.0 / params.vocab
+        # The token k ahead is independent of everything read so far, unless the model waits
+        # at least k steps: then it has read it.
+        ceiling[: t_len - k] = 1.0 if delay >= k else 1.0 / params.vocab
     else:
         ceiling[k:] = 1.0
     return ceiling
+
+
+def _shifted(ceiling: np.ndarray, delay: int) -> np.ndarray:
+    """The ceiling of a model ``delay`` steps late, for tasks whose only unknown at step t is
+    what comes after the last token read: answering t at t+d is answering t+d at once."""
+    t = np.arange(len(ceiling))
+    return ceiling[np.minimum(t + delay, len(ceiling) - 1)]
 
 
 # --- reversal ------------------------------------------------------------------------------------
@@ -182,12 +214,12 @@ def _reversal(params: TaskParams, n: int, rng: np.random.Generator) -> Batch:
     return Batch(x, x[:, ::-1].copy(), np.ones(x.shape, np.float32))
 
 
-def _reversal_ceiling(params: TaskParams) -> np.ndarray:
+def _reversal_ceiling(params: TaskParams, delay: int) -> np.ndarray:
     t = np.arange(params.seq_len)
     source = params.seq_len - 1 - t  # the step whose token is the answer at t
-    # The answer is already seen when it lies at or before t; otherwise it is a fresh uniform
+    # The answer is already read when it lies at or before t+d; otherwise it is a fresh uniform
     # token, so the best a causal model can do is guess.
-    return np.where(source <= t, 1.0, 1.0 / params.vocab)
+    return np.where(source <= t + delay, 1.0, 1.0 / params.vocab)
 
 
 # --- marker later / late negation ---------------------------------------------------------------
@@ -222,10 +254,11 @@ def _marker_later(params: TaskParams, n: int, rng: np.random.Generator) -> Batch
     return Batch(x, y, np.ones(x.shape, np.float32))
 
 
-def _marker_ceiling(params: TaskParams) -> np.ndarray:
+def _marker_ceiling(params: TaskParams, delay: int) -> np.ndarray:
     p_unseen, p = _p_later_given_unseen(params.seq_len)
-    # Seen already -> the label is certainly 0; unseen -> best guess is the likelier answer.
-    return (1.0 - p_unseen) + p_unseen * np.maximum(p, 1.0 - p)
+    # Seen already -> its position settles the label; unseen -> it is absent or after the last
+    # token read (so after t): the best guess is the likelier of the two.
+    return _shifted((1.0 - p_unseen) + p_unseen * np.maximum(p, 1.0 - p), delay)
 
 
 def _marker_chance(params: TaskParams) -> float:
@@ -269,7 +302,7 @@ def _late_negation(params: TaskParams, n: int, rng: np.random.Generator) -> Batc
     return Batch(x, y, is_word.astype(np.float32))
 
 
-def _negation_ceiling(params: TaskParams) -> np.ndarray:
+def _negation_ceiling(params: TaskParams, delay: int) -> np.ndarray:
     # At a sentiment word the only unknown is whether "not" comes later. Given that step t holds
     # a word (so "not" is not at t), "not" was already seen with probability
     # P(not before t) / P(not elsewhere than t); the odds of "later" among the unseen cases are
@@ -278,7 +311,7 @@ def _negation_ceiling(params: TaskParams) -> np.ndarray:
     t = np.arange(t_len)
     seen = (0.5 * t / t_len) / (1.0 - 0.5 / t_len)
     _, p = _p_later_given_unseen(t_len)
-    return seen + (1.0 - seen) * np.maximum(p, 1.0 - p)
+    return _shifted(seen + (1.0 - seen) * np.maximum(p, 1.0 - p), delay)
 
 
 # --- first token of a long noisy sequence --------------------------------------------------------
@@ -316,10 +349,11 @@ def _next_token(params: TaskParams, n: int, rng: np.random.Generator) -> Batch:
     return Batch(x, y, mask)
 
 
-def _next_token_ceiling(params: TaskParams) -> np.ndarray:
+def _next_token_ceiling(params: TaskParams, delay: int) -> np.ndarray:
     ceiling = np.full(params.seq_len, np.nan)
-    # The best causal guess is prev + 1: right when the chain counted, or by luck when not.
-    ceiling[:-1] = NEXT_TOKEN_P_COUNT + (1 - NEXT_TOKEN_P_COUNT) / params.vocab
+    # Answering at once, the best causal guess is prev + 1: right when the chain counted, or by
+    # luck when not. One step late, the model has read the answer.
+    ceiling[:-1] = 1.0 if delay else NEXT_TOKEN_P_COUNT + (1 - NEXT_TOKEN_P_COUNT) / params.vocab
     return ceiling
 
 
@@ -346,7 +380,7 @@ TASKS: dict[str, Task] = {
             _classes=_plain_vocab,
             _input_vocab=_plain_vocab,
             _chance=_vocab_chance,
-            _ceiling=lambda p: _offset_ceiling(p, ahead=True),
+            _ceiling=lambda p, d: _offset_ceiling(p, d, ahead=True),
         ),
         Task(
             key="look_behind",
@@ -360,7 +394,7 @@ TASKS: dict[str, Task] = {
             _classes=_plain_vocab,
             _input_vocab=_plain_vocab,
             _chance=_vocab_chance,
-            _ceiling=lambda p: _offset_ceiling(p, ahead=False),
+            _ceiling=lambda p, d: _offset_ceiling(p, d, ahead=False),
         ),
         Task(
             key="reversal",
@@ -420,7 +454,7 @@ TASKS: dict[str, Task] = {
             _classes=lambda p: 2,
             _input_vocab=_plain_vocab,
             _chance=_first_token_chance,
-            _ceiling=lambda p: None,
+            _ceiling=lambda p, d: None,
         ),
         Task(
             key="next_token",
@@ -437,6 +471,7 @@ TASKS: dict[str, Task] = {
             _input_vocab=_plain_vocab,
             _chance=_vocab_chance,
             _ceiling=_next_token_ceiling,
+            leaks=True,
         ),
     )
 }

@@ -205,6 +205,7 @@ def recurrent_layer(
         "units": spec.units[index],
         "return_sequences": spec.layer_returns_sequences(index),
         "return_state": spec.return_state and is_last,
+        **spec.cell_options,  # use_bias, reset_after: only where they differ from Keras's
         **overrides,
     }
     units = options.pop("units")
@@ -248,6 +249,7 @@ def build_model(
         recurrent layer's output), followed by the states when ``spec.return_state`` is set.
     """
     is_tokens = isinstance(spec.input, TokenInput)
+    # seq_len None is a variable length: Input(shape=(None, d)).
     shape = (spec.input.seq_len,) if is_tokens else (spec.input.seq_len, spec.input.width)
     inputs = keras.Input(
         shape=shape,

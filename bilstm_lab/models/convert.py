@@ -1,30 +1,34 @@
 """Turn a real Keras model's recurrent layers into bidirectional ones (and back).
 
-`to_bidirectional` wraps the chosen LSTM/GRU/SimpleRNN layers of a Sequential or Functional
-model in `Bidirectional`; every other layer is cloned. Weights follow one rule: a layer whose
-weight shapes did not change keeps its weights; the forward direction of a new wrapper starts
-from the original layer's weights (warm start, optional); anything whose shapes changed (the
-next recurrent layer, a Dense head, because their input doubled under ``concat``) is freshly
-initialised and listed. `unwrap_bidirectional` is the reverse, keeping the forward direction.
-`convert_and_check` does either, then saves, reloads (``safe_mode=True``) and runs the result:
-what the lab writes, it has first loaded back and run. The report types are plain data in
-`bilstm_lab.core.conversion` (the server unpickles them without TensorFlow).
+`to_bidirectional` wraps the chosen recurrent layers (LSTM, GRU, SimpleRNN, ``RNN(cell)``) of a
+Sequential or Functional model in `Bidirectional`, nested models included (named
+``outer/inner``); `unwrap_bidirectional` is the reverse, keeping the forward direction. The
+model is rebuilt call by call (`bilstm_lab.models.rewire`): every other layer becomes a fresh
+copy called on what now reaches it, so a layer whose input widened — a Dense head, the next
+recurrent layer, a ``TimeDistributed`` or ``Bidirectional`` wrapper and what it holds, a nested
+model — is rebuilt at the new width. Weights follow one rule: a layer whose weight shapes did
+not change keeps its weights; the forward direction of a new wrapper starts from the original
+layer's (warm start, optional); anything else is freshly initialised and listed. States passed
+as ``initial_state`` go to both directions. Compile settings are carried over or the report
+says why not (`bilstm_lab.models.compile_settings`).
+
+`convert_and_check` does either, then saves, reloads (``safe_mode=True``), runs and compares
+the result (`bilstm_lab.models.conversion_check`): what the lab writes, it has first loaded
+back and run. The report types are plain data in `bilstm_lab.core.conversion`.
 
 Nothing here touches Keras's global state: every fresh initializer gets an explicit seed derived
-from the layer's name, and every created layer is named explicitly.
+from the layer's path, and every created layer is named explicitly.
 """
 
 from __future__ import annotations
 
-import copy
-import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import keras
-import numpy as np
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.conversion import (
     COLD,
     KEPT,
@@ -32,21 +36,32 @@ from bilstm_lab.core.conversion import (
     UNWRAPPED,
     WARM_STARTED,
     WIDTH_CHANGED,
+    CompileSettings,
     ConversionCheck,
     ConversionReport,
     Direction,
     LayerChange,
 )
 from bilstm_lab.core.errors import ConversionError
+from bilstm_lab.core.formatting import format_shape
 from bilstm_lab.core.spec import MergeMode
-from bilstm_lab.models.builder import layer_output_shapes, layer_type
+from bilstm_lab.models.compile_settings import carry_compile, compile_config_of
+from bilstm_lab.models.conversion_check import check_batch, check_conversion
 from bilstm_lab.models.introspect import (
+    PATH_SEPARATOR,
     RECURRENT_TYPES,
     bidirectional_layer_names,
+    is_graph_model,
+    layer_at,
+    layer_kind,
+    layer_params,
     model_layers,
+    output_shapes,
+    parent_model,
     recurrent_layer_names,
+    walk_layers,
 )
-from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
+from bilstm_lab.models.rewire import Rewirer, assemble, fresh_copy, fresh_inputs, recurrent_call
 
 # Re-exported: callers and tests import the report types and names from here too.
 __all__ = [
@@ -82,375 +97,9 @@ class Conversion:
     report: ConversionReport
 
 
-def parse_merge_mode(value: MergeMode | str | None) -> MergeMode:
-    """``"concat"``/``"sum"``/``"mul"``/``"ave"``/``"none"`` (or Keras's ``None``) as a `MergeMode`.
-
-    Raises:
-        ConversionError: naming the choices for anything else.
-    """
-    if isinstance(value, MergeMode):
-        return value
-    text = "none" if value is None else str(value).strip().lower()
-    try:
-        return MergeMode(text)
-    except ValueError:
-        choices = ", ".join(m.value for m in MergeMode)
-        raise ConversionError(f"merge_mode must be one of {choices}, received {value!r}") from None
-
-
-def _seed_for(name: str, seed: int, salt: str = "") -> int:
-    # A stable per-layer seed: the same model converts to the same weights in every process.
-    return (seed * 1_000_003 + zlib.crc32(f"{salt}{name}".encode())) % (2**31 - 1)
-
-
-def _seeded_config(config: Any, seed: int) -> Any:
-    """A copy of a layer config in which every initializer gets a new explicit seed."""
-    counter = iter(range(1_000))
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {key: walk(value) for key, value in node.items()}
-            # Re-seed even seeded initializers: a fresh backward direction must not start as
-            # a copy of the forward one (which a fixed seed in the original config would give).
-            if "seed" in out and "class_name" not in out:
-                out["seed"] = seed + next(counter)
-            return out
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(copy.deepcopy(config))
-
-
-def _fresh_copy(layer: keras.layers.Layer, seed: int, **changes: Any) -> keras.layers.Layer:
-    config = _seeded_config(layer.get_config(), _seed_for(layer.name, seed))
-    config.update(changes)
-    return layer.__class__.from_config(config)
-
-
-def _unique_name(wanted: str, taken: set[str]) -> str:
-    name, suffix = wanted, 2
-    while name in taken:
-        name, suffix = f"{wanted}_{suffix}", suffix + 1
-    taken.add(name)
-    return name
-
-
-def _check_chosen(chosen: Iterable[str], available: list[str], what: str) -> list[str]:
-    names = list(dict.fromkeys(chosen))
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        offered = ", ".join(available) if available else "none"
-        raise ConversionError(
-            f"layers must name {what} of this model ({offered}), received {', '.join(unknown)}"
-        )
-    return names
-
-
-def _weights_match(source: list[Any], target: keras.layers.Layer) -> bool:
-    target_weights = target.get_weights()
-    return len(source) == len(target_weights) and all(
-        tuple(a.shape) == tuple(b.shape) for a, b in zip(source, target_weights, strict=True)
-    )
-
-
-def _is_built_model(model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise ConversionError(f"model must be a Keras model, received {type(model).__name__}")
-    # clone_model can only rewrite a layer graph: Sequential or Functional, not a subclass
-    # whose call() is arbitrary Python.
-    if not isinstance(model, keras.Sequential) and type(model).__name__ != "Functional":
-        raise ConversionError(
-            "model must be a Sequential or Functional Keras model (a subclassed model has no "
-            f"layer graph to rewrite), received {type(model).__name__}"
-        )
-    try:
-        model.inputs  # noqa: B018 - raises on an unbuilt Sequential
-        if not model.inputs:
-            raise AttributeError
-    except (AttributeError, ValueError):
-        raise ConversionError(
-            "model has no defined input shape (an unbuilt Sequential): give it an Input layer "
-            f"or build it first, received model {model.name!r}"
-        ) from None
-
-
-def _clone(model: keras.Model, replace: dict[str, Any], seed: int) -> keras.Model:
-    """Clone ``model``, swapping the layers named in ``replace`` for what the factory returns."""
-
-    def clone_function(layer: keras.layers.Layer) -> keras.layers.Layer:
-        if layer.name in replace:
-            return replace[layer.name](layer)
-        # Unchanged layers: same config (same name); weights are copied afterwards if they fit.
-        return _fresh_copy(layer, seed)
-
-    try:
-        return keras.models.clone_model(model, clone_function=clone_function)
-    except ConversionError:
-        raise
-    except Exception as error:  # Keras raises many types while re-wiring the graph
-        message = " ".join(str(error).split())[:300]
-        raise ConversionError(f"the converted model could not be wired up: {message}") from None
-
-
-def _report(
-    original: keras.Model,
-    converted: keras.Model,
-    fates: dict[str, str],
-    renamed: dict[str, str],
-) -> ConversionReport:
-    new_layers = {layer.name: layer for layer in model_layers(converted)}
-    rows = []
-    for layer in model_layers(original):
-        after = new_layers[renamed.get(layer.name, layer.name)]
-        rows.append(
-            LayerChange(
-                before=layer.name,
-                after=after.name,
-                type_before=layer_type(layer),
-                type_after=layer_type(after),
-                shapes_before=tuple(layer_output_shapes(layer)),
-                shapes_after=tuple(layer_output_shapes(after)),
-                params_before=layer.count_params(),
-                params_after=after.count_params(),
-                weights=fates[layer.name],
-            )
-        )
-    return ConversionReport(tuple(rows))
-
-
-def _carry_weights(
-    original: keras.Model,
-    converted: keras.Model,
-    renamed: dict[str, str],
-    fates: dict[str, str],
-) -> None:
-    """Copy the weights of every layer whose shapes did not change; record the rest as new."""
-    new_layers = {layer.name: layer for layer in model_layers(converted)}
-    for layer in model_layers(original):
-        if layer.name in fates:  # converted/unwrapped layers were handled by the caller
-            continue
-        target = new_layers[renamed.get(layer.name, layer.name)]
-        weights = layer.get_weights()
-        if not weights:
-            fates[layer.name] = NO_WEIGHTS
-        elif _weights_match(weights, target):
-            target.set_weights(weights)
-            fates[layer.name] = KEPT
-        else:
-            fates[layer.name] = WIDTH_CHANGED
-
-
-def to_bidirectional(
-    model: keras.Model,
-    layers: Sequence[str] | None = None,
-    merge_mode: MergeMode | str = MergeMode.CONCAT,
-    warm_start: bool = True,
-    seed: int = 0,
-) -> Conversion:
-    """Wrap chosen recurrent layers of a model in `Bidirectional`; clone everything else.
-
-    Args:
-        model: a built Sequential or Functional Keras model (left untouched).
-        layers: names of the LSTM/GRU/SimpleRNN layers to wrap; ``None`` means all of them.
-        merge_mode: how each wrapper merges its directions (``concat``, ``sum``, ``mul``,
-            ``ave`` or ``none``).
-        warm_start: start each forward direction from the original layer's weights (when its
-            input width did not change).
-        seed: base seed for every freshly initialised weight (backward directions, widened
-            layers); the same seed gives the same converted model.
-
-    Returns:
-        The converted model and the per-layer report.
-
-    Raises:
-        ConversionError: for an unbuilt or subclassed model, a model without recurrent layers,
-            unknown layer names, a layer with ``return_state=True``, or merge mode ``none`` on a
-            layer whose output feeds another layer.
-    """
-    _is_built_model(model)
-    mode = parse_merge_mode(merge_mode)
-    available = recurrent_layer_names(model)
-    if not available:
-        raise ConversionError(
-            f"model has no LSTM, GRU or SimpleRNN layer to convert, received model {model.name!r} "
-            f"with layers {', '.join(layer_type(x) for x in model_layers(model)) or 'none'}"
-        )
-    chosen = _check_chosen(available if layers is None else layers, available, "recurrent layers")
-    if not chosen:
-        raise ConversionError("layers must name at least one recurrent layer, received none")
-    originals = {layer.name: layer for layer in model_layers(model)}
-    for name in chosen:
-        if originals[name].return_state:
-            raise ConversionError(
-                "a layer with return_state=True cannot be converted in place: its wrapper returns "
-                "four states instead of two and the layers that use them would break, received "
-                f"layer {name!r}"
-            )
-    taken = {layer.name for layer in model.layers}
-    renamed = {name: _unique_name(f"bi_{name}", taken) for name in chosen}
-
-    def wrap(layer: keras.layers.Layer) -> keras.layers.Layer:
-        forward = _fresh_copy(layer, seed)
-        backward = _fresh_copy(layer, seed + 1, name=f"backward_{layer.name}", go_backwards=True)
-        return keras.layers.Bidirectional(
-            forward, backward_layer=backward, merge_mode=mode.keras_value, name=renamed[layer.name]
-        )
-
-    if mode is MergeMode.NONE:
-        _check_merge_none_is_terminal(model, chosen)
-    converted = _clone(model, dict.fromkeys(chosen, wrap), seed)
-    if mode is MergeMode.NONE and not isinstance(model, keras.Sequential):
-        converted = _expose_both_directions(model, converted, renamed)
-    fates: dict[str, str] = {}
-    new_layers = {layer.name: layer for layer in model_layers(converted)}
-    for name in chosen:
-        wrapper = new_layers[renamed[name]]
-        weights = originals[name].get_weights()
-        if not _weights_match(weights, wrapper.forward_layer):
-            fates[name] = WIDTH_CHANGED
-        elif warm_start:
-            wrapper.forward_layer.set_weights(weights)
-            fates[name] = WARM_STARTED
-        else:
-            fates[name] = COLD
-    _carry_weights(model, converted, renamed, fates)
-    return Conversion(converted, _report(model, converted, fates, renamed))
-
-
-def _expose_both_directions(
-    model: keras.Model, converted: keras.Model, renamed: dict[str, str]
-) -> keras.Model:
-    # A functional clone keeps the original's output structure (one tensor per output) and so
-    # silently drops the backward tensor of a merge_mode=None wrapper; list both instead.
-    # Which layer produced each output tensor, through public API (``layer.output``).
-    producers = {
-        id(tensor): layer.name
-        for layer in model.layers
-        for tensor in keras.tree.flatten(layer.output)
-    }
-    outputs: list[Any] = []
-    for original, cloned in zip(model.outputs, converted.outputs, strict=True):
-        producer = producers.get(id(original))
-        if producer in renamed:
-            outputs += list(converted.get_layer(renamed[producer]).output)  # forward, backward
-        else:
-            outputs.append(cloned)
-    return keras.Model(converted.inputs, outputs, name=converted.name)
-
-
-def _check_merge_none_is_terminal(model: keras.Model, chosen: list[str]) -> None:
-    # merge_mode None yields two tensors; no downstream layer in a model takes a pair in place
-    # of one tensor, so only a layer whose output is a model output may use it.
-    output_ids = {id(tensor) for tensor in model.outputs}
-    for name in chosen:
-        output = model.get_layer(name).output
-        tensors = output if isinstance(output, (list, tuple)) else [output]
-        if not all(id(tensor) in output_ids for tensor in tensors):
-            raise ConversionError(
-                "merge_mode none returns two tensors (forward, backward), so it only works on a "
-                "recurrent layer whose output is the model's output; choose concat, sum, mul or "
-                f"ave, received merge_mode none for layer {name!r}"
-            )
-
-
-def unwrap_bidirectional(
-    model: keras.Model, layers: Sequence[str] | None = None, seed: int = 0
-) -> Conversion:
-    """Replace chosen `Bidirectional` wrappers by their forward layer (backward dropped).
-
-    Args:
-        model: a built Sequential or Functional Keras model (left untouched).
-        layers: names of the wrappers to unwrap; ``None`` means all of them.
-        seed: base seed for layers that must be freshly initialised (their input narrowed).
-
-    Returns:
-        The converted model and the per-layer report. An unwrapped layer takes the forward
-        layer's name without its ``forward_`` prefix.
-
-    Raises:
-        ConversionError: for an unbuilt model, one without wrappers, or unknown names.
-    """
-    _is_built_model(model)
-    available = bidirectional_layer_names(model)
-    if not available:
-        raise ConversionError(
-            f"model has no Bidirectional layer to unwrap, received model {model.name!r}"
-        )
-    chosen = _check_chosen(
-        available if layers is None else layers, available, "Bidirectional layers"
-    )
-    if not chosen:
-        raise ConversionError("layers must name at least one Bidirectional layer, received none")
-    originals = {layer.name: layer for layer in model_layers(model)}
-    taken = {layer.name for layer in model.layers} - set(chosen)
-    renamed = {}
-    for name in chosen:
-        forward_name = originals[name].forward_layer.name
-        wanted = forward_name.removeprefix("forward_") or name
-        renamed[name] = _unique_name(wanted, taken)
-
-    def unwrap(layer: keras.layers.Layer) -> keras.layers.Layer:
-        return _fresh_copy(layer.forward_layer, seed, name=renamed[layer.name])
-
-    converted = _clone(model, dict.fromkeys(chosen, unwrap), seed)
-    new_layers = {layer.name: layer for layer in model_layers(converted)}
-    fates: dict[str, str] = {}
-    for name in chosen:
-        weights = originals[name].forward_layer.get_weights()
-        target = new_layers[renamed[name]]
-        if _weights_match(weights, target):
-            target.set_weights(weights)
-            fates[name] = UNWRAPPED
-        else:
-            fates[name] = WIDTH_CHANGED
-    _carry_weights(model, converted, renamed, fates)
-    return Conversion(converted, _report(model, converted, fates, renamed))
-
-
-def convert(
-    model: keras.Model,
-    direction: Direction | str,
-    layers: Sequence[str] | None = None,
-    merge_mode: MergeMode | str = MergeMode.CONCAT,
-    warm_start: bool = True,
-    seed: int = 0,
-) -> Conversion:
-    """`to_bidirectional` (``direction="wrap"``) or `unwrap_bidirectional` (``"unwrap"``).
-
-    ``merge_mode`` and ``warm_start`` only apply when wrapping.
-
-    Raises:
-        ConversionError: for an unknown direction, or anything the conversion refuses.
-    """
-    try:
-        way = Direction(direction)
-    except ValueError:
-        choices = ", ".join(d.value for d in Direction)
-        raise ConversionError(
-            f"direction must be one of {choices}, received {direction!r}", "direction"
-        ) from None
-    if way is Direction.WRAP:
-        return to_bidirectional(
-            model, layers, merge_mode=merge_mode, warm_start=warm_start, seed=seed
-        )
-    return unwrap_bidirectional(model, layers, seed=seed)
-
-
-def check_batch(model: keras.Model, batch_size: int = 2) -> list[np.ndarray]:
-    """Zeros shaped like each of the model's inputs; a free (None) axis gets the size 4."""
-    return [
-        np.zeros(
-            (batch_size, *(4 if dim is None else dim for dim in tensor.shape[1:])),
-            dtype=tensor.dtype,
-        )
-        for tensor in model.inputs
-    ]  # each (batch_size, *input shape); zeros are valid token ids too
-
-
 @dataclass(frozen=True)
 class CheckedConversion:
-    """A conversion whose saved file was loaded back and run.
+    """A conversion whose saved file was loaded back, run and compared with the original.
 
     Attributes:
         conversion: the converted (in-memory) model and its report.
@@ -465,6 +114,385 @@ class CheckedConversion:
     check: ConversionCheck
 
 
+def parse_merge_mode(value: MergeMode | str | None) -> MergeMode:
+    """``"concat"``/``"sum"``/``"mul"``/``"ave"``/``"none"`` (or Keras's ``None``) as a `MergeMode`.
+
+    Raises:
+        ConversionError: naming the choices for anything else.
+    """
+    if isinstance(value, MergeMode):
+        return value
+    text = "none" if value is None else str(value).strip().lower()
+    try:
+        return MergeMode(text)
+    except ValueError:
+        options = [m.value for m in MergeMode]
+        raise ConversionError(explain.choices("merge_mode", options, value)) from None
+
+
+def _check_model(model: Any) -> None:
+    """Refuse what cannot be rewired: not a model, a subclassed one, an unbuilt Sequential."""
+    if not isinstance(model, keras.Model):
+        raise ConversionError(explain.not_a_model(type(model).__name__))
+    # clone_model can only rewrite a layer graph, not a subclass whose call() is Python code.
+    if not is_graph_model(model):
+        raise ConversionError(explain.subclassed_model(type(model).__name__))
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):  # an unbuilt Sequential raises here
+        inputs = []
+    if not inputs or not model.built:
+        raise ConversionError(explain.unbuilt_model(model.name))
+
+
+def _check_chosen(chosen: Iterable[str], available: list[str], what: str) -> list[str]:
+    names = list(dict.fromkeys(chosen))
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ConversionError(explain.unknown_layers(what, available, unknown))
+    if not names:
+        raise ConversionError(explain.no_layers(what))
+    return names
+
+
+def _unique_name(wanted: str, taken: set[str]) -> str:
+    name, suffix = wanted, 2
+    while name in taken:
+        name, suffix = f"{wanted}_{suffix}", suffix + 1
+    taken.add(name)
+    return name
+
+
+def _new_names(model: keras.Model, chosen: list[str], wanted: dict[str, str]) -> dict[str, str]:
+    """A new name for each chosen path, unique among the layers of the model that holds it."""
+    parents = {path: parent_model(model, path) for path in chosen}
+    taken: dict[int, set[str]] = {}
+    for parent in parents.values():
+        # A chosen layer's own name is free again: its replacement may take it back.
+        replaced = {p.split(PATH_SEPARATOR)[-1] for p, q in parents.items() if q is parent}
+        taken.setdefault(id(parent), {layer.name for layer in parent.layers} - replaced)
+    return {path: _unique_name(wanted[path], taken[id(parents[path])]) for path in chosen}
+
+
+def _new_path(path: str, names: Mapping[str, str]) -> str:
+    if path not in names:
+        return path
+    return PATH_SEPARATOR.join([*path.split(PATH_SEPARATOR)[:-1], names[path]])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to convert: the direction, the chosen paths and their new names, the options."""
+
+    direction: Direction
+    names: dict[str, str]
+    mode: MergeMode = MergeMode.CONCAT
+    warm_start: bool = True
+    seed: int = 0
+
+
+def states_for_both_directions(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A recurrent call's keyword arguments with its initial states given to both directions.
+
+    A `Bidirectional` layer takes the forward direction's states, then the backward one's;
+    handed the original ``[h, c]`` it would split them between its directions.
+    """
+    states = kwargs.get("initial_state")
+    if states is None:
+        return kwargs
+    flat = list(keras.tree.flatten(states))
+    return {**kwargs, "initial_state": flat + flat}
+
+
+class _Converter(Rewirer):
+    """Rebuilds a model call by call: each layer becomes its replacement (see module doc).
+
+    Attributes:
+        plan: what to convert.
+        pairs: each called layer's path -> (original layer, its replacement).
+        merged_outputs: each new wrapper's outputs (both tensors under merge_mode None).
+    """
+
+    def __init__(self, plan: _Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.pairs: dict[str, tuple[keras.layers.Layer, keras.layers.Layer]] = {}
+        self.merged_outputs: dict[str, Any] = {}
+        self._replacements: dict[int, keras.layers.Layer] = {}
+
+    def replacement(self, layer: keras.layers.Layer, path: str) -> keras.layers.Layer:
+        """The layer that takes ``layer``'s place (one per layer, so shared layers stay shared)."""
+        if id(layer) not in self._replacements:
+            self._replacements[id(layer)] = self._make(layer, path)
+        return self._replacements[id(layer)]
+
+    def _make(self, layer: keras.layers.Layer, path: str) -> keras.layers.Layer:
+        plan, seed = self.plan, self.plan.seed
+        if path not in plan.names:
+            return fresh_copy(layer, path, seed)
+        if plan.direction is Direction.UNWRAP:
+            return fresh_copy(layer.forward_layer, path, seed, name=plan.names[path])
+        forward = fresh_copy(layer, path, seed)
+        backward = fresh_copy(
+            layer, path, seed + 1, name=f"backward_{layer.name}", go_backwards=True
+        )
+        return keras.layers.Bidirectional(
+            forward,
+            backward_layer=backward,
+            merge_mode=plan.mode.keras_value,
+            name=plan.names[path],
+        )
+
+    def call(
+        self, layer: keras.layers.Layer, path: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[keras.layers.Layer, Any]:
+        new = self.replacement(layer, path)
+        wrapped = path in self.plan.names and self.plan.direction is Direction.WRAP
+        if wrapped:
+            sequences, call = recurrent_call(args, kwargs)
+            args, kwargs = (sequences,), states_for_both_directions(call)
+        try:
+            outputs = new(*args, **kwargs)
+        except Exception:  # Keras raises many types when a layer rejects its new input
+            shapes = format_shape([tuple(t.shape) for t in keras.tree.flatten(args)])
+            raise ConversionError(explain.cannot_rewire(path, layer_kind(layer), shapes)) from None
+        self.pairs.setdefault(path, (layer, new))
+        if wrapped:
+            self.merged_outputs.setdefault(path, outputs)
+        return new, outputs
+
+    def convert(self, model: keras.Model) -> keras.Model:
+        """The rebuilt model, with the same inputs, name and output structure."""
+        inputs = fresh_inputs(model, model.inputs)
+        outputs, used = self.run(model, inputs)
+        if isinstance(model, keras.Sequential):  # its last layer returns both tensors itself
+            return assemble(model, inputs, outputs, used)
+        return assemble(model, inputs, self._with_both_directions(model, outputs), used)
+
+    def _with_both_directions(self, model: keras.Model, outputs: list[Any]) -> list[Any]:
+        # A model output made by a merge_mode=None wrapper becomes two: forward, backward (the
+        # walk maps the original's one tensor to the forward one only).
+        if self.plan.mode is not MergeMode.NONE or self.plan.direction is not Direction.WRAP:
+            return outputs
+        producers = {
+            id(tensor): layer.name
+            for layer in model_layers(model)
+            for tensor in keras.tree.flatten(layer.output)
+        }
+        result: list[Any] = []
+        for original, tensor in zip(model.outputs, outputs, strict=True):
+            producer = producers.get(id(original))
+            both = self.merged_outputs.get(producer) if producer else None
+            result += list(both) if both is not None else [tensor]
+        return result
+
+
+def _weights_match(source: list[Any], target: keras.layers.Layer) -> bool:
+    target_weights = target.get_weights()
+    return len(source) == len(target_weights) and all(
+        tuple(a.shape) == tuple(b.shape) for a, b in zip(source, target_weights, strict=True)
+    )
+
+
+def _carry_weights(plan: _Plan, path: str, original: Any, new: Any) -> str:
+    """Copy what still fits from ``original`` to ``new``; return the weights' fate."""
+    chosen = path in plan.names
+    wrap = chosen and plan.direction is Direction.WRAP
+    source = original.forward_layer if chosen and not wrap else original
+    target = new.forward_layer if wrap else new
+    weights = source.get_weights()
+    if not chosen and not weights:
+        return NO_WEIGHTS
+    if not _weights_match(weights, target):
+        return WIDTH_CHANGED
+    if wrap and not plan.warm_start:
+        return COLD
+    target.set_weights(weights)
+    if not chosen:
+        return KEPT
+    return WARM_STARTED if wrap else UNWRAPPED
+
+
+def _report(
+    model: keras.Model,
+    converter: _Converter,
+    fates: Mapping[str, str],
+    compile_settings: CompileSettings,
+) -> ConversionReport:
+    rows = []
+    for entry in walk_layers(model):
+        if entry.path not in converter.pairs:  # a nested model: its own layers have rows
+            continue
+        before, after = converter.pairs[entry.path]
+        rows.append(
+            LayerChange(
+                before=entry.path,
+                after=_new_path(entry.path, converter.plan.names),
+                type_before=layer_kind(before),
+                type_after=layer_kind(after),
+                shapes_before=output_shapes(before),
+                shapes_after=output_shapes(after),
+                params_before=layer_params(before),
+                params_after=layer_params(after),
+                weights=fates[entry.path],
+            )
+        )
+    return ConversionReport(tuple(rows), compile_settings)
+
+
+def _rebuild(
+    model: keras.Model, plan: _Plan, compile_config: Mapping[str, Any] | None
+) -> Conversion:
+    """Rebuild ``model`` as ``plan`` says, carry the weights and compile settings, report."""
+    converter = _Converter(plan)
+    try:
+        converted = converter.convert(model)
+    except ConversionError:
+        raise
+    except Exception as error:  # Keras refused to assemble what every layer accepted
+        raise ConversionError(explain.cannot_build(type(error).__name__)) from None
+    fates = {path: _carry_weights(plan, path, *pair) for path, pair in converter.pairs.items()}
+    settings = carry_compile(
+        converted, compile_config if compile_config is not None else compile_config_of(model)
+    )
+    return Conversion(converted, _report(model, converter, fates, settings))
+
+
+def _refuse_unwrappable(model: keras.Model, chosen: list[str], mode: MergeMode) -> None:
+    """Refuse chosen layers a `Bidirectional` wrapper cannot stand in for."""
+    output_ids = {id(tensor) for tensor in model.outputs}
+    for path in chosen:
+        layer = layer_at(model, path)
+        if layer.return_state:
+            raise ConversionError(explain.return_state_refused(path))
+        if layer.go_backwards:
+            raise ConversionError(explain.go_backwards_refused(path))
+        # merge_mode None yields two tensors; no layer takes a pair in place of one tensor, so
+        # only a top-level layer whose output is the model's output may use it.
+        if mode is MergeMode.NONE and (
+            PATH_SEPARATOR in path
+            or not all(id(t) in output_ids for t in keras.tree.flatten(layer.output))
+        ):
+            raise ConversionError(explain.merge_none_refused(path))
+
+
+def to_bidirectional(
+    model: keras.Model,
+    layers: Sequence[str] | None = None,
+    merge_mode: MergeMode | str = MergeMode.CONCAT,
+    warm_start: bool = True,
+    seed: int = 0,
+    *,
+    compile_config: Mapping[str, Any] | None = None,
+) -> Conversion:
+    """Wrap chosen recurrent layers of a model in `Bidirectional`; rebuild everything else.
+
+    Args:
+        model: a built Sequential or Functional Keras model (left untouched).
+        layers: paths of the recurrent layers to wrap (``outer/inner`` inside a nested model);
+            ``None`` means all of them.
+        merge_mode: how each wrapper merges its directions (``concat``, ``sum``, ``mul``,
+            ``ave`` or ``none``).
+        warm_start: start each forward direction from the original layer's weights (when its
+            input width did not change).
+        seed: base seed for every freshly initialised weight (backward directions, widened
+            layers); the same seed gives the same converted model.
+        compile_config: the compile settings to carry over (a file's ``compile_config``);
+            ``None`` takes the model's own when it is compiled.
+
+    Returns:
+        The converted model and the per-layer report.
+
+    Raises:
+        ConversionError: for an unbuilt or subclassed model, a model without recurrent layers,
+            unknown layer names, a layer with ``return_state=True`` or ``go_backwards=True``,
+            merge mode ``none`` on a layer whose output feeds another layer, or a layer that
+            cannot take its new input.
+    """
+    _check_model(model)
+    mode = parse_merge_mode(merge_mode)
+    available = recurrent_layer_names(model)
+    if not available:
+        kinds = ", ".join(layer_kind(x) for x in model_layers(model))
+        raise ConversionError(explain.nothing_to_wrap(model.name, kinds))
+    chosen = _check_chosen(available if layers is None else layers, available, "recurrent layers")
+    _refuse_unwrappable(model, chosen, mode)
+    wanted = {path: "bi_" + path.split(PATH_SEPARATOR)[-1] for path in chosen}
+    plan = _Plan(Direction.WRAP, _new_names(model, chosen, wanted), mode, warm_start, seed)
+    return _rebuild(model, plan, compile_config)
+
+
+def unwrap_bidirectional(
+    model: keras.Model,
+    layers: Sequence[str] | None = None,
+    seed: int = 0,
+    *,
+    compile_config: Mapping[str, Any] | None = None,
+) -> Conversion:
+    """Replace chosen `Bidirectional` wrappers by their forward layer (backward dropped).
+
+    Args:
+        model: a built Sequential or Functional Keras model (left untouched).
+        layers: paths of the wrappers to unwrap; ``None`` means all of them.
+        seed: base seed for layers that must be freshly initialised (their input narrowed).
+        compile_config: see `to_bidirectional`.
+
+    Returns:
+        The converted model and the per-layer report. An unwrapped layer takes the forward
+        layer's name without its ``forward_`` prefix.
+
+    Raises:
+        ConversionError: for an unbuilt model, one without wrappers, unknown names, a wrapper
+            that returns its states, or a layer that cannot take its new input.
+    """
+    _check_model(model)
+    available = bidirectional_layer_names(model)
+    if not available:
+        raise ConversionError(explain.nothing_to_unwrap(model.name))
+    chosen = _check_chosen(
+        available if layers is None else layers, available, "Bidirectional layers"
+    )
+    wanted = {}
+    for path in chosen:
+        wrapper = layer_at(model, path)
+        if wrapper.return_state:
+            raise ConversionError(explain.return_state_refused(path))
+        wanted[path] = wrapper.forward_layer.name.removeprefix("forward_") or wrapper.name
+    plan = _Plan(Direction.UNWRAP, _new_names(model, chosen, wanted), seed=seed)
+    return _rebuild(model, plan, compile_config)
+
+
+def convert(
+    model: keras.Model,
+    direction: Direction | str,
+    layers: Sequence[str] | None = None,
+    merge_mode: MergeMode | str = MergeMode.CONCAT,
+    warm_start: bool = True,
+    seed: int = 0,
+    *,
+    compile_config: Mapping[str, Any] | None = None,
+) -> Conversion:
+    """`to_bidirectional` (``direction="wrap"``) or `unwrap_bidirectional` (``"unwrap"``).
+
+    ``merge_mode`` and ``warm_start`` only apply when wrapping.
+
+    Raises:
+        ConversionError: for an unknown direction, or anything the conversion refuses.
+    """
+    try:
+        way = Direction(direction)
+    except ValueError:
+        options = [d.value for d in Direction]
+        raise ConversionError(
+            explain.choices("direction", options, direction), "direction"
+        ) from None
+    if way is Direction.WRAP:
+        return to_bidirectional(
+            model, layers, merge_mode, warm_start, seed, compile_config=compile_config
+        )
+    return unwrap_bidirectional(model, layers, seed, compile_config=compile_config)
+
+
 def convert_and_check(
     model: keras.Model,
     direction: Direction | str = Direction.WRAP,
@@ -472,36 +500,32 @@ def convert_and_check(
     merge_mode: MergeMode | str = MergeMode.CONCAT,
     warm_start: bool = True,
     seed: int = 0,
+    *,
+    compile_config: Mapping[str, Any] | None = None,
 ) -> CheckedConversion:
-    """Convert, save to ``.keras`` bytes, load them back as an upload is loaded, and predict.
+    """Convert, save to ``.keras`` bytes, load them back as an upload is loaded, run and compare.
 
     The page's download and the CLI's output file are exactly the checked bytes.
 
     Args:
         model: a built Sequential or Functional Keras model (left untouched).
         direction: ``"wrap"`` (to Bidirectional) or ``"unwrap"``.
-        layers: names of the layers to convert; ``None`` means all that qualify.
+        layers: paths of the layers to convert; ``None`` means all that qualify.
         merge_mode: see `to_bidirectional` (wrap only).
         warm_start: see `to_bidirectional` (wrap only).
         seed: base seed for every freshly initialised weight.
+        compile_config: see `to_bidirectional`.
 
     Returns:
         The conversion, the bytes, the reloaded model and the check's numbers.
 
     Raises:
         ConversionError: anything the conversion refuses.
-        UploadError: the saved file does not load back (a bug, never a broken download).
+        ConversionCheckFailed: the converted model does not load back, run, or match the
+            original where the report says it does (nothing must be written then).
     """
-    conversion = convert(model, direction, layers, merge_mode, warm_start, seed)
-    data = model_to_bytes(conversion.model)
-    reloaded = load_model_bytes(data, "the converted model")
-    batch = check_batch(reloaded)
-    outputs = keras.tree.flatten(
-        reloaded.predict(batch[0] if len(batch) == 1 else batch, verbose=0)
+    conversion = convert(
+        model, direction, layers, merge_mode, warm_start, seed, compile_config=compile_config
     )
-    check = ConversionCheck(
-        size_bytes=len(data),
-        batch_shapes=tuple(tuple(int(d) for d in array.shape) for array in batch),
-        output_shapes=tuple(tuple(int(d) for d in np.shape(output)) for output in outputs),
-    )
+    data, reloaded, check = check_conversion(model, conversion.model, conversion.report)
     return CheckedConversion(conversion, data, reloaded, check)

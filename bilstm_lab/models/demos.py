@@ -21,7 +21,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 import numpy as np
 
-from bilstm_lab.core.analysis import compare, recurrent_params, torch_recurrent_params
+from bilstm_lab.core.analysis import (
+    compare,
+    keras_bias_vectors,
+    recurrent_formula,
+    recurrent_params,
+    torch_recurrent_params,
+)
 from bilstm_lab.core.pitfall_results import (
     DemoStopped,
     LastStepDemo,
@@ -266,7 +272,7 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
     """
     use_torch = torch_available()
     rows = []
-    cases: list[tuple[str, dict[str, Any], Cell]] = [
+    cases: list[tuple[str, dict[str, bool], Cell]] = [
         ("LSTM", {}, Cell.LSTM),
         ("GRU", {}, Cell.GRU),
         ("GRU(reset_after=False)", {"reset_after": False}, Cell.GRU),
@@ -275,15 +281,9 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
     for label, options, cell in cases:
         layer = seeded_cell(cell, units, f"count_{cell.value}", **options)
         layer.build((None, 5, features))
-        if options.get("reset_after") is False:
-            # One bias vector: the analysis's GRU formula assumes Keras's default (two).
-            analysis = cell.gates * units * (features + units + 1)
-            formula = f"3·{units}·({features}+{units}+1) = {analysis:,}"
-        else:
-            analysis = recurrent_params(cell, units, features)
-            biases = 2 if cell is Cell.GRU else 1
-            gates = f"{cell.gates}·" if cell.gates > 1 else ""
-            formula = f"{gates}{units}·({features}+{units}+{biases}) = {analysis:,}"
+        analysis = recurrent_params(cell, units, features, **options)
+        biases = keras_bias_vectors(cell, **options)
+        formula = recurrent_formula(cell, units, features, biases)
         if use_torch:
             from torch import nn
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -21,6 +22,7 @@ from typing import Any
 
 import keras
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.errors import (
     CorruptModelFile,
     EmptyModelFile,
@@ -33,8 +35,7 @@ from bilstm_lab.core.errors import (
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.formatting import megabytes as _mb
 from bilstm_lab.core.model_info import MAX_UPLOAD_BYTES, file_too_large
-from bilstm_lab.models.builder import layer_type
-from bilstm_lab.models.introspect import RECURRENT_TYPES, model_layers
+from bilstm_lab.models.introspect import CONVERTIBLE_TYPES, layer_kind, model_layers, walk_layers
 
 # MAX_UPLOAD_BYTES (the size limit) lives in `core.model_info`: the page checks it too.
 __all__ = [
@@ -48,10 +49,14 @@ __all__ = [
     "load_model_bytes",
     "load_model_file",
     "model_to_bytes",
+    "read_model_file",
     "require_recurrent",
+    "saved_compile_config",
 ]
-#: Largest total size of the archive's members once inflated (zip-bomb guard).
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+#: Largest total size of the archive's members once inflated (zip-bomb guard): Keras stores
+#: its members uncompressed, so a genuine file unpacks to about its own size; a raised upload
+#: limit raises this with it.
+MAX_UNPACKED_BYTES = max(100 * 1024 * 1024, 2 * MAX_UPLOAD_BYTES)
 #: Largest config.json (the model's architecture; real ones are a few kilobytes).
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 #: Most members a .keras archive may hold (it normally holds three).
@@ -171,7 +176,11 @@ def check_config_size(config_text: bytes, name: str = "the file") -> None:
 
 
 def load_model_bytes(
-    data: bytes, name: str = "the file", max_bytes: int = MAX_UPLOAD_BYTES
+    data: bytes,
+    name: str = "the file",
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    *,
+    recurrent_only: bool = True,
 ) -> keras.Model:
     """Load a Keras model from uploaded bytes, safely.
 
@@ -179,9 +188,12 @@ def load_model_bytes(
         data: the file's bytes.
         name: the file name, for messages.
         max_bytes: the size limit.
+        recurrent_only: refuse a model without a recurrent or Bidirectional layer (the Convert
+            page and ``convert``); ``inspect`` shows any model.
 
     Returns:
-        The model (compiled state dropped: the lab only inspects, converts and predicts).
+        The model (compiled state dropped: the lab only inspects, converts and predicts; a
+        conversion reads the settings with `saved_compile_config`).
 
     Raises:
         UploadError: a subclass naming what is wrong (empty, too large, not Keras, unsafe,
@@ -201,8 +213,27 @@ def load_model_bytes(
         shutil.rmtree(folder, ignore_errors=True)
     if not isinstance(model, keras.Model):
         raise NotAKerasFile(f"{name} holds a {type(model).__name__}, not a Keras model")
-    require_recurrent(model, name)
+    if recurrent_only:
+        require_recurrent(model, name)
     return model
+
+
+def saved_compile_config(data: bytes) -> dict[str, Any] | None:
+    """The compile settings (optimizer, loss, metrics) saved in a ``.keras`` file, if any.
+
+    Call it on bytes `check_archive` accepted (the config is already known to be sane).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None
+    settings = config.get("compile_config") if isinstance(config, dict) else None
+    return settings if isinstance(settings, dict) and settings else None
+
+
+#: How Keras names a class or function it does not know (a custom object).
+_UNKNOWN_OBJECT = re.compile(r"Could not (?:locate|deserialize) (?:class |function )?'([^']+)'")
 
 
 def _explain_load_error(error: Exception, name: str) -> UploadError:
@@ -212,24 +243,36 @@ def _explain_load_error(error: Exception, name: str) -> UploadError:
             f"{name} contains a Lambda layer (arbitrary Python code), which the lab refuses to "
             "load (safe_mode=True): replace the Lambda by a built-in layer and save again"
         )
-    return CorruptModelFile(f"{name} could not be loaded as a Keras model: {text[:200]}")
+    unknown = _UNKNOWN_OBJECT.search(text)
+    if unknown:
+        unknown_name = unknown[1].rsplit(".", 1)[-1]  # 'keras.layers.MyLSTM' -> 'MyLSTM'
+        return CorruptModelFile(
+            explain.load_failed(name, explain.unknown_keras_object(unknown_name))
+        )
+    return CorruptModelFile(
+        explain.load_failed(name, explain.unreadable_config(type(error).__name__))
+    )
 
 
 def require_recurrent(model: keras.Model, name: str = "the model") -> None:
-    """Raise `NoRecurrentLayer` unless the model has a recurrent or Bidirectional layer."""
-    kinds = [layer_type(layer) for layer in model_layers(model)]
-    if not any(kind in RECURRENT_TYPES or kind.startswith("Bidirectional") for kind in kinds):
+    """Raise `NoRecurrentLayer` unless the model has a recurrent or Bidirectional layer.
+
+    Nested models are searched too; ``RNN(cell)`` counts.
+    """
+    kinds = [type(entry.layer).__name__ for entry in walk_layers(model)]
+    if not any(kind in CONVERTIBLE_TYPES or kind == "Bidirectional" for kind in kinds):
+        shown = ", ".join(layer_kind(layer) for layer in model_layers(model))
         raise NoRecurrentLayer(
             f"{name} has no LSTM, GRU, SimpleRNN or Bidirectional layer to convert, received "
-            f"layers {', '.join(kinds) or 'none'}"
+            f"layers {shown or 'none'}"
         )
 
 
-def load_model_file(path: str | os.PathLike[str], max_bytes: int = MAX_UPLOAD_BYTES) -> keras.Model:
-    """Load a model file from disk with the same checks as an upload (the CLI uses this).
+def read_model_file(path: str | os.PathLike[str], max_bytes: int = MAX_UPLOAD_BYTES) -> bytes:
+    """A model file's bytes, its size checked before it is read (the CLI's files).
 
     Raises:
-        UploadError: for a missing file or any problem `load_model_bytes` reports.
+        UploadError: for a missing file, or one over the size limit.
     """
     file = Path(path)
     if not file.is_file():
@@ -237,7 +280,22 @@ def load_model_file(path: str | os.PathLike[str], max_bytes: int = MAX_UPLOAD_BY
     size = file.stat().st_size
     if size > max_bytes:  # refuse before reading it into memory
         raise file_too_large(file.name, size, max_bytes)
-    return load_model_bytes(file.read_bytes(), file.name, max_bytes)
+    return file.read_bytes()
+
+
+def load_model_file(
+    path: str | os.PathLike[str],
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    *,
+    recurrent_only: bool = True,
+) -> keras.Model:
+    """Load a model file from disk with the same checks as an upload (the CLI uses this).
+
+    Raises:
+        UploadError: for a missing file or any problem `load_model_bytes` reports.
+    """
+    data = read_model_file(path, max_bytes)
+    return load_model_bytes(data, Path(path).name, max_bytes, recurrent_only=recurrent_only)
 
 
 def model_to_bytes(model: keras.Model) -> bytes:

@@ -16,7 +16,7 @@ from bilstm_lab.core.model_info import ExampleModel, InspectRequest, ModelInfo
 from bilstm_lab.models.convert import convert_and_check
 from bilstm_lab.models.examples import EXAMPLES_BY_KEY, build_example
 from bilstm_lab.models.introspect import model_info
-from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
+from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes, saved_compile_config
 
 Report = Callable[[Any], None]
 ShouldStop = Callable[[], bool]
@@ -49,7 +49,10 @@ def example_model(payload: str, report: Report, should_stop: ShouldStop) -> Exam
 def convert_upload(
     payload: ConvertRequest, report: Report, should_stop: ShouldStop
 ) -> ConvertResult:
-    """Load the file, convert it, save, reload (``safe_mode=True``) and predict a batch.
+    """Load the file, convert it, save, reload (``safe_mode=True``), run and compare.
+
+    The file's compile settings (read from its config: uploads load with ``compile=False``)
+    are carried over or the report says why not.
 
     Returns:
         The checked ``.keras`` bytes, the per-layer report, the check's numbers and the
@@ -58,6 +61,7 @@ def convert_upload(
     Raises:
         UploadError: the file cannot be loaded.
         ConversionError: the conversion is refused (the message says why).
+        ConversionCheckFailed: the converted model failed its check (no bytes are returned).
     """
     model = load_model_bytes(payload.data, payload.name)
     checked = convert_and_check(
@@ -67,6 +71,7 @@ def convert_upload(
         merge_mode=payload.merge_mode,
         warm_start=payload.warm_start,
         seed=payload.seed,
+        compile_config=saved_compile_config(payload.data),
     )
     return ConvertResult(
         data=checked.data,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from bilstm_lab.core.analysis import VariantAnalysis, analyze
+from bilstm_lab.core.analysis import VariantAnalysis, analyze, has_torch_equivalent
 from bilstm_lab.core.errors import TooLargeToVerify
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import ModelSpec, from_json
@@ -30,7 +30,7 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
     """Build both variants with real Keras (and PyTorch) and compare every number.
 
     Compared per layer: name, type, output shape(s), ``count_params()``; per model: the total.
-    With PyTorch: the equivalent module's parameter count.
+    With PyTorch: the equivalent module's parameter count, where PyTorch has one.
 
     Args:
         spec: the model.
@@ -51,6 +51,8 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
             f"parameters for both variants together), received {fmt(size)}",
         )
     use_torch = torch_available() if with_torch is None else with_torch
+    # A GRU with reset_after=False has no PyTorch equivalent: there is no count to check.
+    use_torch = use_torch and has_torch_equivalent(spec)
     checked, mismatches = 0, list[Mismatch]()
     for variant in variants:
         count, found = _compare_with_keras(variant)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from bilstm_lab.core.analysis import VariantAnalysis
+from bilstm_lab.core.analysis import VariantAnalysis, spec_bias_vectors
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import Cell
 from bilstm_lab.render.style import PART_COLORS
@@ -49,7 +49,8 @@ def parameter_breakdown(variant: VariantAnalysis) -> list[ParamBlock]:
 
     Keras stores each kernel as one matrix with the gates side by side (LSTM: i, f, c, o); this
     cuts it back into the blocks a textbook draws. Keras's GRU (``reset_after=True``) keeps an
-    input bias and a recurrent bias per gate, hence its ``(2, u)`` bias blocks.
+    input bias and a recurrent bias per gate, hence its ``(2, u)`` bias blocks; with
+    ``use_bias=False`` there are no bias blocks.
 
     Args:
         variant: one variant from `bilstm_lab.core.analysis.analyze`.
@@ -58,18 +59,23 @@ def parameter_breakdown(variant: VariantAnalysis) -> list[ParamBlock]:
         Blocks in layer, direction, gate, part order; they sum to the recurrent parameters.
     """
     spec = variant.spec
-    bias_vectors = 2 if spec.cell is Cell.GRU else 1
     directions = ("forward", "backward") if variant.bidirectional else ("forward",)
     blocks: list[ParamBlock] = []
     for index, row in enumerate(variant.recurrent_rows):
-        units, width = spec.units[index], row.input_width
+        shapes = _block_shapes(spec_bias_vectors(spec), spec.units[index], row.input_width)
         for direction in directions:
             for gate in GATE_NAMES[spec.cell]:
-                bias_shape = (units,) if bias_vectors == 1 else (bias_vectors, units)
-                shapes = ((width, units), (units, units), bias_shape)
-                for part, shape in zip(PARTS, shapes, strict=True):
+                for part, shape in zip(PARTS, shapes, strict=False):
                     blocks.append(ParamBlock(row.name, direction, gate, part, shape))
     return blocks
+
+
+def _block_shapes(bias_vectors: int, units: int, width: int) -> tuple[tuple[int, ...], ...]:
+    """One gate's block shapes, in `PARTS` order; no bias block without bias vectors."""
+    kernels = ((width, units), (units, units))
+    if bias_vectors == 0:
+        return kernels
+    return (*kernels, (units,) if bias_vectors == 1 else (bias_vectors, units))
 
 
 #: The blocks of one (gate, part) segment, each with the name of the bar it belongs to.

@@ -15,6 +15,7 @@ from bilstm_lab.core.analysis import (
     Shape,
     VariantAnalysis,
     analyze,
+    check_torch_equivalent,
     direction_count,
     input_name,
     layer_name,
@@ -49,6 +50,16 @@ def _shape_comment(shapes: tuple[Shape, ...]) -> str:
 def _example_batch(spec: ModelSpec) -> int:
     """The batch the example forward pass uses: the spec's own, else a small one."""
     return spec.batch_size if spec.batch_size is not None else 2
+
+
+def _example_steps(spec: ModelSpec) -> int:
+    """The sequence length the example forward pass uses: T, or a few steps when T is None."""
+    return spec.input.seq_len if spec.input.seq_len is not None else 5
+
+
+def _steps_comment(spec: ModelSpec) -> str:
+    """T as a shape comment in the PyTorch code writes it: the number, or ``T`` when variable."""
+    return "T" if spec.input.seq_len is None else str(spec.input.seq_len)
 
 
 def _head_row(variant: VariantAnalysis) -> LayerRow:
@@ -117,6 +128,7 @@ def _keras_cell(spec: ModelSpec, index: int) -> str:
     options = f"{spec.units[index]}, return_sequences={spec.layer_returns_sequences(index)}"
     if layer_returns_state(spec, index):
         options += ", return_state=True"
+    options += "".join(f", {name}={value}" for name, value in spec.cell_options.items())
     # The plain name even inside a wrapper: the lab's builder names the wrapped cell so too.
     plain_name = layer_name(spec, index, bidirectional=False)
     return f'layers.{spec.cell.keras_name}({options}, name="{plain_name}")'
@@ -167,7 +179,11 @@ def torch_code(spec: ModelSpec, bidirectional: bool) -> str:
 
     Returns:
         Python source; running it defines ``Model``, builds ``model`` and runs a random batch.
+
+    Raises:
+        SpecError: PyTorch has no equivalent (a GRU with ``reset_after=False``).
     """
+    check_torch_equivalent(spec)
     variant = analyze(spec, bidirectional)
     lines = ["import torch", "from torch import nn", "", ""]
     lines += _torch_init_lines(variant)
@@ -189,11 +205,12 @@ def _torch_init_lines(variant: VariantAnalysis) -> list[str]:
             f"        self.embedding = nn.Embedding({spec.input.vocab}, {spec.input.embedding_dim})"
         )
     lines.append("        self.recurrent = nn.ModuleList([")
+    bias = "" if spec.use_bias else "bias=False, "  # Keras's use_bias=False
     # Input widths from the analysis: each layer reads what Keras's layer of the same index reads.
     for row, units in zip(variant.recurrent_rows, spec.units, strict=True):
         lines.append(
-            f"            nn.{spec.cell.torch_name}({row.input_width}, {units}, batch_first=True, "
-            f"bidirectional={variant.bidirectional}),"
+            f"            nn.{spec.cell.torch_name}({row.input_width}, {units}, {bias}"
+            f"batch_first=True, bidirectional={variant.bidirectional}),"
         )
     lines.append("        ])")
     if spec.head is not None:
@@ -208,7 +225,7 @@ def _torch_forward_lines(spec: ModelSpec, bidirectional: bool) -> list[str]:
     lines = ["    def forward(self, x):"]
     if isinstance(spec.input, TokenInput):
         lines.append(
-            f"        x = self.embedding(x)  # (batch, {spec.input.seq_len}, {spec.input.embedding_dim})"
+            f"        x = self.embedding(x)  # (batch, {_steps_comment(spec)}, {spec.input.embedding_dim})"
         )
     for index in range(spec.depth):
         lines += _torch_recurrent_lines(spec, index, bidirectional)
@@ -223,7 +240,9 @@ def _torch_recurrent_lines(spec: ModelSpec, index: int, bidirectional: bool) -> 
     """Recurrent layer ``index`` in ``forward``, reshaped into what Keras's layer returns."""
     units = spec.units[index]
     width = direction_count(bidirectional) * units
-    lines = [f"        x, _ = self.recurrent[{index}](x)  # (batch, {spec.input.seq_len}, {width})"]
+    lines = [
+        f"        x, _ = self.recurrent[{index}](x)  # (batch, {_steps_comment(spec)}, {width})"
+    ]
     if not spec.layer_returns_sequences(index):
         lines += _torch_last_step_lines(units, bidirectional)
     if bidirectional:
@@ -279,10 +298,10 @@ def _torch_example_lines(variant: VariantAnalysis) -> list[str]:
 
 def _torch_example_input(spec: ModelSpec) -> str:
     """A random batch of the spec's input: token ids below the vocabulary, or float features."""
-    batch = _example_batch(spec)
+    batch, steps = _example_batch(spec), _example_steps(spec)
     if isinstance(spec.input, TokenInput):
-        return f"torch.randint(0, {spec.input.vocab}, ({batch}, {spec.input.seq_len}))"
-    return f"torch.randn({batch}, {spec.input.seq_len}, {spec.input.features})"
+        return f"torch.randint(0, {spec.input.vocab}, ({batch}, {steps}))"
+    return f"torch.randn({batch}, {steps}, {spec.input.features})"
 
 
 def keras_diff(spec: ModelSpec) -> str:

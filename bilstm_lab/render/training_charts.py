@@ -13,118 +13,122 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bilstm_lab.core.results import EpochRecord, TrainResult
+from bilstm_lab.core.results import EpochRecord, StepScores, TrainResult
 
 UNI_COLOR = "#d62728"  # red: the model that reads left to right only
 BI_COLOR = "#1f77b4"  # blue: the model that reads both ways
-CEILING_COLOR = "#7f7f7f"
+#: The best-possible band: wide and translucent, so the LSTM's line stays visible inside it
+#: and it stays visible around the LSTM's line, even where it equals chance.
+CEILING_COLOR = "rgba(95, 95, 95, 0.30)"
+CEILING_WIDTH = 14
+CHANCE_COLOR = "#444444"
+#: Steps whose answer the LSTM has not read yet, shaded *under* the lines.
+UNREAD_FILL = "#ffe08a"
+CEILING_NAME = "best possible, left to right"
+#: Short enough that the verdict beside it and the chart fit a 1280×720 projector together.
+STEP_CHART_HEIGHT = 300
+CHANCE_NAME = "chance"
 
 
 # --- figures ----------------------------------------------------------------------------------
 
 
 def live_figure(
-    points: list[tuple[float, float, float]], history: tuple[EpochRecord, ...] | list[EpochRecord]
+    points: list[tuple[float, float, float]],
+    history: tuple[EpochRecord, ...] | list[EpochRecord],
+    names: tuple[str, str] = ("BiLSTM", "LSTM"),
 ) -> go.Figure:
-    """Loss per batch group and held-out accuracy per epoch, for both variants."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Training loss", "Held-out accuracy"))
-    if points:
-        xs = [pt[0] for pt in points]
-        fig.add_trace(
-            go.Scatter(x=xs, y=[pt[1] for pt in points], name="LSTM", line={"color": UNI_COLOR}),
-            1,
-            1,
-        )
-        fig.add_trace(
-            go.Scatter(x=xs, y=[pt[2] for pt in points], name="BiLSTM", line={"color": BI_COLOR}),
-            1,
-            1,
-        )
-    if history:
-        epochs = [h.epoch for h in history]
+    """Training loss per batch group (top) and held-out accuracy per epoch (bottom)."""
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.14,
+        subplot_titles=("Training loss", "Held-out accuracy"),
+    )
+    xs = [pt[0] for pt in points]
+    for column, name, color in ((2, names[0], BI_COLOR), (1, names[1], UNI_COLOR)):
         fig.add_trace(
             go.Scatter(
-                x=epochs,
-                y=[h.val_acc_uni for h in history],
-                name="LSTM (held-out)",
-                mode="lines+markers",
-                line={"color": UNI_COLOR},
-                showlegend=False,
+                x=xs, y=[pt[column] for pt in points], name=name, line={"color": color},
+                legendgroup=name,
             ),
-            1,
-            2,
-        )
+            1, 1,
+        )  # fmt: skip
+    epochs = [h.epoch for h in history]
+    for values, name, color in (
+        ([h.val_acc_bi for h in history], names[0], BI_COLOR),
+        ([h.val_acc_uni for h in history], names[1], UNI_COLOR),
+    ):
         fig.add_trace(
             go.Scatter(
-                x=epochs,
-                y=[h.val_acc_bi for h in history],
-                name="BiLSTM (held-out)",
-                mode="lines+markers",
-                line={"color": BI_COLOR},
-                showlegend=False,
+                x=epochs, y=values, name=name, mode="lines+markers", line={"color": color},
+                legendgroup=name, showlegend=False,
             ),
-            1,
-            2,
-        )
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_layout(height=320, margin={"t": 40, "b": 40, "l": 40, "r": 20})
+            2, 1,
+        )  # fmt: skip
+    fig.update_xaxes(title_text="epoch", row=2, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=1)
+    fig.update_layout(
+        height=320,
+        margin={"t": 30, "b": 40, "l": 50, "r": 10},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return fig
 
 
-def step_accuracy_figure(result: TrainResult, names: tuple[str, str]) -> go.Figure:
-    """Held-out accuracy at each time step, with the causal ceiling and chance level."""
-    assert result.step_acc_uni is not None and result.step_acc_bi is not None
-    steps = list(range(len(result.step_acc_bi)))
+def step_accuracy_figure(scores: StepScores, names: tuple[str, str]) -> go.Figure:
+    """Held-out accuracy at each time step, with the LSTM's ceiling and chance level.
+
+    Drawn bottom to top: the shading of the steps whose answer the LSTM has not read yet, the
+    ceiling band, the chance line, then the two models' lines in their legend colours.
+
+    Args:
+        scores: per-step accuracies (final, or live during training) and the ceiling.
+        names: ``(bidirectional, unidirectional)`` display names.
+    """
+    steps = list(range(len(scores.bi)))
     fig = go.Figure()
-    if result.ceiling is not None:
-        ceiling = result.ceiling
-        for t in steps:
-            if not np.isnan(ceiling[t]) and ceiling[t] < 0.999:
-                # Shade the steps whose answer is (at least partly) still in the future.
-                fig.add_vrect(
-                    x0=t - 0.5, x1=t + 0.5, fillcolor="#ffe9a8", opacity=0.5, line_width=0
-                )
+    for t in np.flatnonzero(scores.unread):
+        fig.add_vrect(
+            x0=t - 0.5, x1=t + 0.5, fillcolor=UNREAD_FILL, opacity=0.55, line_width=0,
+            layer="below",
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=steps, y=_nan_to_none(scores.ceiling), name=CEILING_NAME, mode="lines",
+            line={"color": CEILING_COLOR, "width": CEILING_WIDTH, "shape": "hvh"},
+            hovertemplate="best possible at t=%{x}: %{y:.1%}<extra></extra>", legendrank=3,
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[-0.5, len(steps) - 0.5], y=[scores.chance] * 2, name=CHANCE_NAME, mode="lines",
+            line={"color": CHANCE_COLOR, "width": 1.5, "dash": "dot"}, hoverinfo="skip",
+            legendrank=4,
+        )
+    )  # fmt: skip
+    for values, name, color, rank in (
+        (scores.uni, names[1], UNI_COLOR, 2),
+        (scores.bi, names[0], BI_COLOR, 1),
+    ):
         fig.add_trace(
             go.Scatter(
-                x=steps,
-                y=_nan_to_none(ceiling),
-                name="best any left-to-right model can do",
-                mode="lines",
-                line={"color": CEILING_COLOR, "dash": "dash", "shape": "hvh"},
-            ),
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=steps,
-            y=_nan_to_none(result.step_acc_bi),
-            name=names[0],
-            mode="lines+markers",
-            line={"color": BI_COLOR, "width": 3},
-        ),
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=steps,
-            y=_nan_to_none(result.step_acc_uni),
-            name=names[1],
-            mode="lines+markers",
-            line={"color": UNI_COLOR, "width": 3},
-        ),
-    )
-    fig.add_hline(
-        y=result.chance,
-        line_dash="dot",
-        line_color="#444",
-        annotation_text=f"chance {result.chance:.0%}",
-        annotation_position="bottom right",
-    )
+                x=steps, y=_nan_to_none(values), name=name, mode="lines+markers",
+                line={"color": color, "width": 3}, marker={"color": color, "size": 7},
+                hovertemplate=f"{name} at t=%{{x}}: %{{y:.1%}}<extra></extra>", legendrank=rank,
+            )
+        )  # fmt: skip
     fig.update_layout(
-        height=380,
-        xaxis={"title": "time step t (label position)", "dtick": 1},
+        height=STEP_CHART_HEIGHT,
+        xaxis={
+            "title": "time step t (label position)",
+            "dtick": 1 if len(steps) <= 24 else None,
+            "range": [-0.5, len(steps) - 0.5],
+        },
         yaxis={"title": "held-out accuracy", "range": [0, 1.05], "tickformat": ".0%"},
-        legend={"orientation": "h", "y": 1.12},
-        margin={"t": 40, "b": 40, "l": 50, "r": 20},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"t": 10, "b": 40, "l": 55, "r": 10},
     )
     return fig
 
@@ -164,30 +168,59 @@ def _nan_to_none(values: np.ndarray) -> list[float | None]:
     return [None if np.isnan(v) else float(v) for v in values]
 
 
-def delay_figure(runs: list[dict[str, Any]]) -> go.Figure:
-    """The target-delay trade-off from this session's runs: LSTM accuracy against its latency."""
-    fig = go.Figure()
+def delay_figure(
+    runs: list[dict[str, Any]], names: tuple[str, str] = ("BiLSTM", "LSTM")
+) -> go.Figure:
+    """The target-delay trade-off from this session's runs: one panel per task (and k), the
+    LSTM's accuracy against how many steps late it answers, beside the BiLSTM's.
+
+    Args:
+        runs: the session's runs, each with ``task``, ``k``, ``delay``, ``acc_uni`` and
+            ``acc_bi``; only tasks with at least one delayed run get a panel.
+        names: ``(bidirectional, unidirectional)`` display names for the legend.
+    """
     frame = pd.DataFrame(runs)
-    for (task, k), group in frame.groupby(["task", "k"], dropna=False, sort=False):
-        group = group.sort_values("delay d")
-        label = task if pd.isna(k) else f"{task}, k={int(k)}"
+    groups = [
+        (_panel_title(task, k), group.sort_values("delay"))
+        for (task, k), group in frame.groupby(["task", "k"], dropna=False, sort=False)
+        if (group["delay"] > 0).any()
+    ]
+    columns = min(3, max(1, len(groups)))
+    rows = -(-len(groups) // columns) if groups else 1
+    fig = make_subplots(
+        rows=rows, cols=columns, subplot_titles=[title for title, _ in groups] or None,
+        shared_yaxes=True, horizontal_spacing=0.06, vertical_spacing=0.25 / rows,
+    )  # fmt: skip
+    for index, (_, group) in enumerate(groups):
+        row, col = index // columns + 1, index % columns + 1
+        first = index == 0
         fig.add_trace(
             go.Scatter(
-                x=group["delay d"].tolist(), y=group["LSTM acc"].tolist(), mode="lines+markers",
-                name=f"LSTM · {label}", line={"color": UNI_COLOR},
-            )
+                x=group["delay"].tolist(), y=group["acc_uni"].tolist(), mode="lines+markers",
+                name=f"{names[1]} (answers d steps late)", line={"color": UNI_COLOR},
+                legendgroup="uni", showlegend=first,
+            ),
+            row, col,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
-                x=group["delay d"].tolist(), y=group["BiLSTM acc"].tolist(), mode="markers",
-                name=f"BiLSTM (no delay) · {label}", marker={"color": BI_COLOR, "symbol": "diamond"},
-            )
+                x=group["delay"].tolist(), y=group["acc_bi"].tolist(), mode="markers",
+                name=f"{names[0]} (no delay)", marker={"color": BI_COLOR, "symbol": "diamond", "size": 9},
+                legendgroup="bi", showlegend=first,
+            ),
+            row, col,
         )  # fmt: skip
+    fig.update_xaxes(title_text="delay d (steps of latency)", dtick=1)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_yaxes(title_text="held-out accuracy", col=1)
     fig.update_layout(
-        title="Target delay: the LSTM's accuracy against how many steps late it answers",
-        xaxis={"title": "delay d (steps of latency)", "dtick": 1},
-        yaxis={"title": "held-out accuracy", "range": [0, 1.05], "tickformat": ".0%"},
-        height=340,
-        margin={"t": 50, "b": 40, "l": 50, "r": 20},
+        title=f"Target delay: the {names[1]}'s accuracy against how many steps late it answers",
+        height=300 * rows + 40,
+        margin={"t": 80, "b": 40, "l": 55, "r": 10},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
     )
     return fig
+
+
+def _panel_title(task: str, k: Any) -> str:
+    return task if pd.isna(k) else f"{task}, k={int(k)}"

@@ -79,7 +79,7 @@ class Unrolled:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     note: str
-    steps: tuple[int | None, ...]
+    steps: tuple[Step | None, ...]
 
     def node(self, node_id: str) -> Node:
         """The node called ``node_id``."""
@@ -90,22 +90,36 @@ class Unrolled:
         return {node.tensor for node in self.nodes if node.tensor is not None}
 
 
-def shown_steps(seq_len: int, max_steps: int = 6) -> tuple[int | None, ...]:
+#: A time step: 1-based, or counted from the end (``"T"``, ``"T−1"``) when T is None.
+Step = int | str
+
+
+def shown_steps(seq_len: int | None, max_steps: int = 6) -> tuple[Step | None, ...]:
     """The time steps to draw: all of them, or the first few, ``None`` (an ellipsis), the last few.
 
     Args:
-        seq_len: T.
+        seq_len: T; ``None`` for a variable length, whose last steps are named ``"T−1"``,
+            ``"T"`` (they have no number).
         max_steps: the most columns to draw (an ellipsis counts as one); at least 4.
 
     Returns:
         1-based steps, with ``None`` where the ellipsis goes.
     """
     max_steps = max(max_steps, 4)
-    if seq_len <= max_steps:
+    if seq_len is not None and seq_len <= max_steps:
         return tuple(range(1, seq_len + 1))
     head = max_steps // 2
     tail = max_steps - head - 1
-    return (*range(1, head + 1), None, *range(seq_len - tail + 1, seq_len + 1))
+    if seq_len is None:
+        last: tuple[Step, ...] = tuple(f"T−{k}" if k else "T" for k in range(tail - 1, -1, -1))
+    else:
+        last = tuple(range(seq_len - tail + 1, seq_len + 1))
+    return (*range(1, head + 1), None, *last)
+
+
+def _length_text(seq_len: int | None) -> str:
+    """How many steps there are, for the figure's words: the number, or ``T``."""
+    return "T" if seq_len is None else str(seq_len)
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,7 +164,7 @@ class _Grid:
 
     spec: ModelSpec
     bidirectional: bool
-    steps: tuple[int | None, ...]
+    steps: tuple[Step | None, ...]
 
     @property
     def merged(self) -> bool:
@@ -204,12 +218,12 @@ def _sub(text: str, index: int | str) -> str:
     return f"{text}<sub>{index}</sub>"
 
 
-def _chain_id(kind: str, step: int | None, column: int) -> str:
+def _chain_id(kind: str, step: Step | None, column: int) -> str:
     """Id of a chain box: ``f3`` for a step, ``f_dots2`` for the ellipsis in column 2."""
     return f"{kind[0]}{step}" if step is not None else f"{kind[0]}_dots{column}"
 
 
-def _draw_column(grid: _Grid, canvas: _Canvas, column: int, step: int | None) -> None:
+def _draw_column(grid: _Grid, canvas: _Canvas, column: int, step: Step | None) -> None:
     """One time column (an input and its cells, or an ellipsis), and the chain arrows into it."""
     chains = ["forward", "backward"] if grid.bidirectional else ["forward"]
     if step is None:
@@ -226,7 +240,7 @@ def _draw_column(grid: _Grid, canvas: _Canvas, column: int, step: int | None) ->
             canvas.arrow(_chain_id("backward", step, column), _chain_id("backward", previous, column - 1), "backward")  # fmt: skip
 
 
-def _draw_cells(grid: _Grid, canvas: _Canvas, column: int, step: int) -> None:
+def _draw_cells(grid: _Grid, canvas: _Canvas, column: int, step: Step) -> None:
     """The input at ``step`` and the cell(s) that read it."""
     spec = grid.spec
     cell = spec.cell.keras_name
@@ -239,13 +253,13 @@ def _draw_cells(grid: _Grid, canvas: _Canvas, column: int, step: int) -> None:
                              hover=f"forward {cell} at t={step}: has read x_1 … x_{step}"))  # fmt: skip
     canvas.arrow(f"i{step}", f"f{step}", "input")
     if grid.bidirectional:
-        T = spec.input.seq_len
+        T = grid.steps[-1]  # the last step: its number, or "T" for a variable length
         canvas.nodes.append(Node(f"b{step}", "←", grid.x("backward", column), _ROWS["backward"], "backward",
                                  hover=f"backward {cell} at t={step}: has read x_{T} … x_{step}"))  # fmt: skip
         canvas.arrow(f"i{step}", f"b{step}", "input")
 
 
-def _draw_step_output(grid: _Grid, canvas: _Canvas, column: int, step: int | None) -> None:
+def _draw_step_output(grid: _Grid, canvas: _Canvas, column: int, step: Step | None) -> None:
     """return_sequences=True: the output(s) at one time column."""
     out_y = grid.out_y
     if step is None:
@@ -317,7 +331,8 @@ def _draw_states(grid: _Grid, canvas: _Canvas) -> None:
 def _note(spec: ModelSpec, bidirectional: bool) -> str:
     """The sentence under the figure's title: what comes out, and which layer is drawn."""
     if spec.return_sequences:
-        parts = [f"return_sequences=True: one output per step, all {spec.input.seq_len} of them"]
+        count = _length_text(spec.input.seq_len)
+        parts = [f"return_sequences=True: one output per step, all {count} of them"]
     elif bidirectional:
         parts = [f"return_sequences=False: the output is the {LAST_STEP_NOTE}"]
     else:
@@ -362,7 +377,7 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
     bottom = max(node.y for node in picture.nodes)
     figure.update_layout(
         annotations=_arrows(picture),
-        title={"text": f"{variant} unrolled over T = {spec.input.seq_len} steps<br>"
+        title={"text": f"{variant} unrolled over {_steps_title(spec.input.seq_len)}<br>"
                        f"<span style='font-size:13px'>{picture.note}</span>",
                "x": 0.0, "xanchor": "left"},
         xaxis={"visible": False, "range": [min(xs) - 0.6, max(xs) + 0.6]},
@@ -373,6 +388,11 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
         plot_bgcolor="#ffffff",
     )  # fmt: skip
     return figure
+
+
+def _steps_title(seq_len: int | None) -> str:
+    """``T = 10 steps``, or the words for a variable length."""
+    return "T steps (T = None: any length)" if seq_len is None else f"T = {seq_len} steps"
 
 
 def _node_trace(kind: str, name: str, members: list[Node]) -> go.Scatter:

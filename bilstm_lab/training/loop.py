@@ -3,8 +3,9 @@
 Both variants see identical batches: the same data, in the same order, in the *same* compiled
 training step (one compiled function computes both losses and updates both models), so
 neither gets an advantage from data order, and the lab pays one dispatch per batch instead of
-two. Progress goes out through a callback; a ``should_stop`` hook and a time budget stop the
-loop between batches. The run was validated by `bilstm_lab.core.train_config` on the server.
+two. Progress goes out through a callback — with the held-out accuracy at each time step
+after every epoch (and once before the first batch), so the page's per-step chart moves while
+the models learn; a ``should_stop`` hook and a time budget stop the loop between batches. The run was validated by `bilstm_lab.core.train_config` on the server.
 
 Runs in a worker process (`bilstm_lab.workers`), never in the Streamlit server. No Keras
 global state: models are built with explicit seeds by `bilstm_lab.models.builder`, data comes
@@ -25,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from bilstm_lab.core.analysis import analyze
-from bilstm_lab.core.results import EpochRecord, Progress, TrainResult
+from bilstm_lab.core.results import EpochRecord, Progress, StepScores, TrainResult
 from bilstm_lab.core.tasks import Batch
 from bilstm_lab.core.train_config import (
     HELD_OUT,
@@ -106,10 +107,11 @@ class _Trainer:
 
 @dataclass
 class _Data:
-    """The run's training set on the TF side, and its held-out set."""
+    """The run's training set on the TF side, its held-out set and the LSTM's ceiling."""
 
     tensors: tuple[tf.Tensor, ...]  # x, y_uni, m_uni, y_bi, m_bi; each (samples, T) or (samples,)
     held_out: Batch
+    ceiling: np.ndarray | None  # (T,) best possible for the (delayed) unidirectional model
 
 
 def _prepare_data(config: TrainConfig) -> _Data:
@@ -120,7 +122,49 @@ def _prepare_data(config: TrainConfig) -> _Data:
     if task.per_step:
         y_uni, m_uni = delay_targets(train_set.y, train_set.mask, config.target_delay)
     parts = (train_set.x, y_uni, m_uni, train_set.y, train_set.mask)
-    return _Data(tuple(tf.constant(part) for part in parts), held_out)
+    ceiling = task.causal_ceiling(config.params, config.target_delay)
+    return _Data(tuple(tf.constant(part) for part in parts), held_out, ceiling)
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """Both models scored on the held-out set (predictions in label time)."""
+
+    acc_uni: float
+    acc_bi: float
+    pred_uni: np.ndarray  # (n, T) or (n,)
+    pred_bi: np.ndarray
+    steps: StepScores | None  # per-step tasks only
+    seconds: float
+
+
+def _evaluate(trainer: _Trainer, data: _Data) -> _Evaluation:
+    """Score both models on the held-out set: overall and (per-step tasks) at each step."""
+    config = trainer.config
+    held_out = data.held_out
+    started = time.perf_counter()
+    pred_uni, pred_bi = trainer.predict(held_out.x)
+    if not trainer.per_step:
+        acc_uni = overall_accuracy(pred_uni, held_out.y, None)
+        acc_bi = overall_accuracy(pred_bi, held_out.y, None)
+        return _Evaluation(acc_uni, acc_bi, pred_uni, pred_bi, None, time.perf_counter() - started)
+    pred_uni = undelay(pred_uni, config.target_delay)
+    mask_uni = delayed_mask(held_out.mask, config.target_delay)
+    assert mask_uni is not None and data.ceiling is not None
+    steps = StepScores(
+        uni=step_accuracy(pred_uni, held_out.y, mask_uni),
+        bi=step_accuracy(pred_bi, held_out.y, held_out.mask),
+        ceiling=data.ceiling,
+        chance=config.task_obj.chance(config.params),
+    )
+    return _Evaluation(
+        overall_accuracy(pred_uni, held_out.y, mask_uni),
+        overall_accuracy(pred_bi, held_out.y, held_out.mask),
+        pred_uni,
+        pred_bi,
+        steps,
+        time.perf_counter() - started,
+    )
 
 
 @dataclass
@@ -183,29 +227,37 @@ def _train_epoch(
 
 def _epoch_record(
     trainer: _Trainer, data: _Data, epoch: int, mean: np.ndarray, clock: _Clock
-) -> EpochRecord:
-    """Evaluate both models on the held-out set after an epoch."""
-    config = trainer.config
-    per_step = config.task_obj.per_step
-    started = time.perf_counter()
-    pred_uni, pred_bi = trainer.predict(data.held_out.x)
-    epoch_eval = time.perf_counter() - started
-    clock.eval_seconds += epoch_eval
-    mask = data.held_out.mask if per_step else None
-    if per_step:
-        pred_uni = undelay(pred_uni, config.target_delay)
-    uni_mask = delayed_mask(mask, config.target_delay)
-    return EpochRecord(
+) -> tuple[EpochRecord, StepScores | None]:
+    """Evaluate both models on the held-out set after an epoch: its record, and the per-step
+    accuracies for the live chart."""
+    evaluation = _evaluate(trainer, data)
+    clock.eval_seconds += evaluation.seconds
+    record = EpochRecord(
         epoch,
         mean[0],
         mean[1],
         mean[2],
         mean[3],
-        overall_accuracy(pred_uni, data.held_out.y, uni_mask),
-        overall_accuracy(pred_bi, data.held_out.y, mask),
+        evaluation.acc_uni,
+        evaluation.acc_bi,
         clock.elapsed(),
-        epoch_eval,
+        evaluation.seconds,
     )
+    return record, evaluation.steps
+
+
+def _report_start(
+    trainer: _Trainer, data: _Data, clock: _Clock, on_progress: ProgressCallback
+) -> None:
+    """Report the untrained models' per-step accuracy, so the live chart shows the starting
+    point (chance, under the ceiling) while the first training step compiles."""
+    evaluation = _evaluate(trainer, data)
+    clock.eval_seconds += evaluation.seconds
+    config = trainer.config
+    batches = config.samples // config.batch_size
+    nan = float("nan")
+    start = (1, config.epochs, 0, batches, clock.elapsed(), nan, nan, ())
+    on_progress(Progress(*start, steps=evaluation.steps))
 
 
 def train(
@@ -229,6 +281,8 @@ def train(
     rng = np.random.default_rng(config.seed)
     history: list[EpochRecord] = []
     clock = _Clock(time.perf_counter())
+    if on_progress is not None:
+        _report_start(trainer, data, clock, on_progress)
     reason = StopReason.FINISHED
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(config.samples)
@@ -237,40 +291,30 @@ def train(
         )
         if done:
             mean = sums / done
-            history.append(_epoch_record(trainer, data, epoch, mean, clock))
+            record, steps = _epoch_record(trainer, data, epoch, mean, clock)
+            history.append(record)
             if on_progress is not None:
                 batches = config.samples // config.batch_size
                 snapshot = (epoch, config.epochs, done, batches, clock.elapsed(), mean[0], mean[1])
-                on_progress(Progress(*snapshot, tuple(history)))
+                on_progress(Progress(*snapshot, tuple(history), steps=steps))
         if reason != StopReason.FINISHED:
             break
-    return _finish(trainer, data.held_out, history, reason, clock)
+    return _finish(trainer, data, history, reason, clock)
 
 
 def _finish(
     trainer: _Trainer,
-    held_out: Batch,
+    data: _Data,
     history: list[EpochRecord],
     reason: str,
     clock: _Clock,
 ) -> TrainResult:
     config = trainer.config
     task = config.task_obj
-    delay = config.target_delay
+    held_out = data.held_out
     seconds = clock.elapsed()
-    pred_uni, pred_bi = trainer.predict(held_out.x)
-    if task.per_step:
-        pred_uni = undelay(pred_uni, delay)
-        mask_uni = delayed_mask(held_out.mask, delay)
-        assert mask_uni is not None
-        step_uni: np.ndarray | None = step_accuracy(pred_uni, held_out.y, mask_uni)
-        step_bi: np.ndarray | None = step_accuracy(pred_bi, held_out.y, held_out.mask)
-        acc_uni = overall_accuracy(pred_uni, held_out.y, mask_uni)
-        acc_bi = overall_accuracy(pred_bi, held_out.y, held_out.mask)
-    else:
-        step_uni = step_bi = None
-        acc_uni = overall_accuracy(pred_uni, held_out.y, None)
-        acc_bi = overall_accuracy(pred_bi, held_out.y, None)
+    final = _evaluate(trainer, data)
+    pred_uni, pred_bi = final.pred_uni, final.pred_bi
     sample = Batch(held_out.x[:1], held_out.y[:1], held_out.mask[:1])
     forward, backward = hidden_states(trainer.bi, trainer.spec_bi, True, sample.x)
     hidden_uni, _ = hidden_states(trainer.uni, trainer.spec_uni, False, sample.x)
@@ -285,11 +329,11 @@ def _finish(
         params_bi=analyze(trainer.spec_bi, bidirectional=True).total_params,
         units_uni=trainer.units_uni,
         chance=task.chance(config.params),
-        ceiling=task.causal_ceiling(config.params),
-        step_acc_uni=step_uni,
-        step_acc_bi=step_bi,
-        acc_uni=acc_uni,
-        acc_bi=acc_bi,
+        ceiling=data.ceiling,
+        step_acc_uni=final.steps.uni if final.steps else None,
+        step_acc_bi=final.steps.bi if final.steps else None,
+        acc_uni=final.acc_uni,
+        acc_bi=final.acc_bi,
         sample=sample,
         pred_uni=pred_uni[:1],
         pred_bi=pred_bi[:1],

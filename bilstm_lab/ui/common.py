@@ -112,6 +112,11 @@ def declare_pages() -> st.Page:
     return current
 
 
+def url_flag(name: str) -> bool:
+    """Whether the page's URL turns a display flag on: ``?lock=1`` (also true, yes, on)."""
+    return str(st.query_params.get(name, "")).strip().lower() in {"1", "true", "yes", "on"}
+
+
 def show_input_error(error: ValueError) -> None:
     """Show a validation error as a readable message (never a traceback)."""
     st.error(str(error), icon=":material/error:")

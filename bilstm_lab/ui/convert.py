@@ -31,6 +31,7 @@ from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.model_info import (
     EXAMPLE_TITLES,
     MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_MB,
     ExampleModel,
     InspectRequest,
     ModelInfo,
@@ -167,9 +168,11 @@ def _load(source: str) -> LoadedModel | None:
     else:
         uploaded = st.file_uploader(
             "A model saved with `model.save('model.keras')` "
-            f"(at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; loaded with safe_mode=True)",
+            f"(at most {MAX_UPLOAD_MB} MB; loaded with safe_mode=True)",
             type=["keras"],
             key="convert_upload",
+            # The lab's one limit, so the browser refuses exactly what the lab would.
+            max_upload_size=MAX_UPLOAD_MB,
         )
         if uploaded is None:
             st.info(
@@ -331,11 +334,12 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
         st.caption("green: converted · orange: freshly initialised")
         st.dataframe(_layer_table(result.info), hide_index=True, width="stretch")
 
-    check = result.check
+    # Layer and loss names come from the file: shown as text, never as Markdown.
     st.success(
-        explain.conversion_check(check.size_bytes, check.batch_shapes, check.output_shapes),
+        "  \n".join(plain_text(line) for line in result.check.lines()),
         icon=":material/check_circle:",
     )
+    st.caption(plain_text(report.compile.sentence()))
     suffix = "_bidirectional" if result.key[1] == TO_BI else "_unwrapped"
     name = loaded.info.name
     base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "model"

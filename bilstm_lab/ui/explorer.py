@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from bilstm_lab.core import explain
-from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare
+from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare, has_torch_equivalent
 from bilstm_lab.core.errors import TooLargeToVerify
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
@@ -71,8 +71,12 @@ def state_from_spec(spec: ModelSpec) -> dict[str, Any]:
         "return_sequences": spec.return_sequences,
         "merge_mode": spec.merge_mode.value,
         "return_state": spec.return_state,
+        "use_bias": spec.use_bias,
+        "reset_after": spec.reset_after,
         "input": spec.input.kind,
-        "seq_len": spec.input.seq_len,
+        "variable_length": spec.input.seq_len is None,
+        # A variable length keeps its input kind's default T for the box, should it come back.
+        "seq_len": spec.input.seq_len or type(spec.input)().seq_len,
         "features": features.features,
         "vocab": tokens.vocab,
         "embedding_dim": tokens.embedding_dim,
@@ -105,11 +109,13 @@ def spec_from_state(state: Any) -> ModelSpec:
 
     depth = int(get("layers"))
     units = tuple(int(get(f"units_{index}")) for index in range(depth))
+    # Hidden controls are not read: T while the length is variable, reset_after off a GRU.
+    seq_len = None if get("variable_length") else int(get("seq_len"))
     input_spec: InputSpec
     if get("input") == "tokens":
-        input_spec = TokenInput(int(get("seq_len")), int(get("vocab")), int(get("embedding_dim")))
+        input_spec = TokenInput(seq_len, int(get("vocab")), int(get("embedding_dim")))
     else:
-        input_spec = FeatureInput(int(get("seq_len")), int(get("features")))
+        input_spec = FeatureInput(seq_len, int(get("features")))
     head = DenseHead(int(get("dense")), get("dense_activation")) if get("head") else None
     return ModelSpec(
         cell=get("cell"),
@@ -117,10 +123,17 @@ def spec_from_state(state: Any) -> ModelSpec:
         return_sequences=bool(get("return_sequences")),
         merge_mode=get("merge_mode"),
         return_state=bool(get("return_state")),
+        use_bias=bool(get("use_bias")),
+        reset_after=bool(get("reset_after")) if _shows_reset_after(state) else True,
         input=input_spec,
         head=head,
         batch_size=int(get("batch")) if get("fixed_batch") else None,
     )
+
+
+def _shows_reset_after(state: Any) -> bool:
+    """Whether the reset_after control applies (and is drawn): for a GRU only."""
+    return Cell(state[_key("cell")]).has_reset_after
 
 
 def _load_spec(spec: ModelSpec) -> None:
@@ -245,6 +258,7 @@ def _draw_controls(slots: dict[str, Any]) -> None:
         format_func=lambda value: Cell(value).keras_name,
     )
     slots["cell"] = st.empty()
+    _draw_cell_options(slots)
     _number("Stacking depth (recurrent layers)", "layers", "layers", on_change=_on_layers)
     slots["layers"] = st.empty()
     depth = int(st.session_state[_key("layers")])
@@ -289,7 +303,15 @@ def _draw_controls(slots: dict[str, Any]) -> None:
         format_func=lambda value: "float features" if value == "features" else "token ids",
     )
     slots["input"] = st.empty()
-    _number("Sequence length T", "seq_len", "seq_len")
+    st.toggle(
+        "Variable length (T = None)",
+        key=_key("variable_length"),
+        on_change=_on_control,
+        help="On: the model takes sequences of any length, keras.Input(shape=(None, d)); "
+        "the time axis of every shape reads None.",
+    )
+    if not st.session_state[_key("variable_length")]:
+        _number("Sequence length T", "seq_len", "seq_len")
     slots["seq_len"] = st.empty()
     if st.session_state[_key("input")] == "tokens":
         left, right = st.columns(2)
@@ -320,6 +342,27 @@ def _draw_controls(slots: dict[str, Any]) -> None:
                 "Activation", ACTIVATIONS, key=_key("dense_activation"), on_change=_on_control
             )
     slots["dense"] = slots["dense_activation"] = st.empty()
+
+
+def _draw_cell_options(slots: dict[str, Any]) -> None:
+    """The cell's own options: use_bias for every cell, reset_after for a GRU only."""
+    st.toggle(
+        "Use bias",
+        key=_key("use_bias"),
+        on_change=_on_control,
+        help="Off: use_bias=False, no bias vectors in any recurrent cell (PyTorch: bias=False).",
+    )
+    slots["use_bias"] = st.empty()
+    if _shows_reset_after(st.session_state):
+        st.toggle(
+            "reset_after (GRU)",
+            key=_key("reset_after"),
+            on_change=_on_control,
+            help="On (Keras's default): the reset gate is applied after the recurrent kernel, "
+            "with two bias vectors, as PyTorch's GRU does. Off: before it, with one bias "
+            "vector; PyTorch has no such layer.",
+        )
+    slots["reset_after"] = st.empty()
 
 
 def matching_spec_or_default() -> ModelSpec:
@@ -357,7 +400,10 @@ def variant_table(variant: VariantAnalysis) -> pd.DataFrame:
 
 
 def comparison_csv(comparison: Comparison) -> str:
-    """Both variants' layers as CSV (raw integers), for the download button."""
+    """Both variants' layers as CSV (raw integers), for the download button.
+
+    A layer PyTorch has no equivalent for (GRU ``reset_after=False``) has empty PyTorch cells.
+    """
     records = [
         {
             "variant": variant.label,
@@ -372,7 +418,9 @@ def comparison_csv(comparison: Comparison) -> str:
         for variant in (comparison.uni, comparison.bi)
         for row in variant.layers
     ]
-    return pd.DataFrame.from_records(records).to_csv(index=False)
+    # Int64 keeps the counts whole next to a missing one (plain int64 would turn them to floats).
+    frame = pd.DataFrame.from_records(records).astype({"torch_params": "Int64"})
+    return frame.to_csv(index=False)
 
 
 def headline(comparison: Comparison) -> str:
@@ -421,9 +469,9 @@ def render_numbers(comparison: Comparison) -> None:
             st.table(variant_table(variant), hide_index=True)
             st.markdown(
                 f"Total (Keras `count_params()`): **{fmt(variant.total_params)}** · "
-                f"PyTorch equivalent: **{fmt(variant.torch_params)}**"
+                f"PyTorch equivalent: **{explain.torch_count(variant.torch_params)}**"
             )
-    st.caption(f"Keras vs PyTorch: {explain.torch_difference(comparison.spec.cell)}")
+    st.caption(f"Keras vs PyTorch: {explain.torch_difference(comparison.spec)}")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -498,7 +546,8 @@ def breakdown_table(variant: VariantAnalysis) -> pd.DataFrame:
     table = pd.DataFrame(rows).pivot_table(
         index=["layer", "gate"], columns="part", values="weights", aggfunc="first", sort=False
     )
-    return table[list(PARTS)].reset_index()
+    # No bias column for use_bias=False: only the parts the layers have.
+    return table[[part for part in PARTS if part in table.columns]].reset_index()
 
 
 def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
@@ -525,13 +574,7 @@ def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
         figure = unrolled_figure(spec, bidirectional=choice != "uni")
         st.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
     with where:
-        gates = len(GATE_NAMES[spec.cell])
-        st.markdown(
-            f"Each direction of a {spec.cell.keras_name} layer has **{gates} weight block"
-            f"{'s' if gates > 1 else ''}** ({', '.join(GATE_NAMES[spec.cell])}), and each block "
-            "has an **input kernel** (d×u), a **recurrent kernel** (u×u) and a **bias**. "
-            "The BiLSTM has a forward and a backward copy of all of it."
-        )
+        st.markdown(explain.weight_blocks(spec, GATE_NAMES[spec.cell]))
         st.plotly_chart(
             breakdown_figure([comparison.uni, comparison.bi]),
             key=_key("breakdown_chart"),
@@ -552,8 +595,11 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
         (uni_tab, keras_code(spec, False), f"{label.lower()}_keras.py", "python"),
         (bi_tab, keras_code(spec, True), f"bi{label.lower()}_keras.py", "python"),
         (diff_tab, keras_diff(spec), f"{label.lower()}_to_bi{label.lower()}.diff", "diff"),
-        (torch_tab, torch_code(spec, True), f"bi{label.lower()}_torch.py", "python"),
     ]
+    if has_torch_equivalent(spec):
+        files.append((torch_tab, torch_code(spec, True), f"bi{label.lower()}_torch.py", "python"))
+    else:
+        torch_tab.info(explain.torch_difference(spec), icon=":material/info:")
     for tab, source, file_name, language in files:
         with tab:
             st.code(source, language=language)

@@ -1,10 +1,15 @@
 """The Training Lab page: pick a task, train LSTM and BiLSTM side by side, see where they differ.
 
 Training runs as a job in a warm worker process (`bilstm_lab.workers`), so the script run is
-never blocked and this process never imports TensorFlow: a fragment polls the job every 1.5 s
-to draw live curves, the Stop button is handled at once, and the pool's first-come-first-served
-queue bounds how many trainings run. Results (plain numbers) are kept in ``st.session_state``
-so they survive reruns; the models stay in the worker.
+never blocked and this process never imports TensorFlow: a fragment polls the job every second
+to draw the live curves and the live accuracy at each time step, the Stop button is handled at
+once, and the pool's first-come-first-served queue bounds how many trainings run. Results
+(plain numbers) are kept in ``st.session_state`` so they survive reruns; the models stay in the
+worker.
+
+The whole configuration lives in the URL (`bilstm_lab.core.train_fields`), so a copied link
+reopens it; ``?lock=1`` hides the controls for a classroom link. Choosing a task loads the
+settings its lesson needs (`bilstm_lab.core.train_config.TASK_DEFAULTS`).
 """
 
 from __future__ import annotations
@@ -16,16 +21,27 @@ import streamlit as st
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.errors import InputError
+from bilstm_lab.core.formatting import accuracy, fmt
 from bilstm_lab.core.results import LiveSnapshot, TrainResult
-from bilstm_lab.core.tasks import TASKS, TaskParams, get_task
-from bilstm_lab.core.train_config import TrainConfig
+from bilstm_lab.core.spec import Cell
+from bilstm_lab.core.tasks import TASKS, get_task
+from bilstm_lab.core.train_config import TrainConfig, default_config
+from bilstm_lab.core.train_fields import (
+    FIELDS,
+    PAGE_FLAGS,
+    config_from_fields,
+    config_from_query,
+    config_query,
+    config_values,
+)
+from bilstm_lab.core.verdict import Tone
 from bilstm_lab.render.training_charts import (
     delay_figure,
     hidden_state_figure,
     live_figure,
     step_accuracy_figure,
 )
-from bilstm_lab.ui.common import show_input_error
+from bilstm_lab.ui.common import show_input_error, url_flag
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
 from bilstm_lab.workers.job import Job, JobState
@@ -34,108 +50,154 @@ JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
 RUNS_KEY = "training_lab_runs"
 NOTICE_KEY = "training_lab_notice"
+#: The warnings of the link the page was opened with (shown until the settings change).
+LINK_KEY = "training_lab_link"
+#: The last settings shown, for coming back from another page (whose URL has none).
+LAST_QUERY_KEY = "training_lab_last_query"
 #: How often the live panel polls the job (a fragment rerun: cheap, no TensorFlow here).
-POLL_SECONDS = 1.5
+POLL_SECONDS = 1.0
+#: The URL flag that hides the controls (a classroom link).
+LOCK_FLAG = "lock"
+#: At most this many time steps per row of the held-out sequence table.
+SAMPLE_COLUMNS = 16
+#: How the verdict box is framed for each tone.
+VERDICT_BOXES = {
+    Tone.SUCCESS: (st.success, ":material/check_circle:"),
+    Tone.WARNING: (st.warning, ":material/warning:"),
+    Tone.INFO: (st.info, ":material/info:"),
+}
+
+
+def _key(name: str) -> str:
+    """The widget key of a training field: ``tl_seq_len``."""
+    return f"tl_{name}"
+
+
+# --- settings: the URL, the widgets and the run -------------------------------------------------
+
+
+def _load_widgets(config: TrainConfig) -> None:
+    """Set every control to ``config``'s value (before the controls are drawn)."""
+    for name, value in config_values(config).items():
+        st.session_state[_key(name)] = value
+
+
+def _link_params() -> dict[str, list[str]]:
+    """The URL's settings (without the page's display flags)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key not in PAGE_FLAGS}
+
+
+def _init_from_url() -> None:
+    """On a fresh visit (or back from another page), read the settings from the URL."""
+    if _key("task") in st.session_state:
+        return
+    params: dict[str, Any] = _link_params()
+    if not params and LAST_QUERY_KEY in st.session_state:
+        # Back from another page (whose URL has no settings): Streamlit dropped the widgets'
+        # state, but the session remembers the settings it last showed.
+        params = dict(st.session_state[LAST_QUERY_KEY])
+    config, warnings = config_from_query(params)
+    _load_widgets(config)
+    st.session_state[LINK_KEY] = (config, warnings)
+
+
+def _on_task() -> None:
+    """A new task starts from the settings its lesson needs."""
+    _load_widgets(default_config(st.session_state[_key("task")]))
+
+
+def _keep_defaults(task: str) -> None:
+    # Streamlit forgets the state of controls that were not drawn in the last run (k of a task
+    # without an offset); refill them from the task's defaults.
+    for name, value in config_values(default_config(task)).items():
+        st.session_state.setdefault(_key(name), value)
+
+
+def _sync_url(config: TrainConfig) -> None:
+    """Write the run's settings to the URL (keeping the page's display flags)."""
+    query = config_query(config)
+    flags = {key: st.query_params[key] for key in PAGE_FLAGS if key in st.query_params}
+    wanted = {**query, **flags}
+    if {key: st.query_params.get(key) for key in st.query_params} != wanted:
+        st.query_params.from_dict(wanted)
+    st.session_state[LAST_QUERY_KEY] = query
 
 
 # --- controls ---------------------------------------------------------------------------------
 
 
+def _slider(label: str, name: str, **options: Any) -> Any:
+    low, high = FIELDS[name].page
+    return st.slider(label, low, high, key=_key(name), **options)
+
+
+def _choice(label: str, name: str, **options: Any) -> Any:
+    return st.select_slider(label, FIELDS[name].page, key=_key(name), **options)
+
+
 def controls() -> dict[str, Any]:
-    """Draw the task and model controls; return their raw values (validated later)."""
-    keys = list(TASKS)
-    task_key = st.selectbox(
+    """Draw the task and model controls; return the values they hold (validated later)."""
+    _keep_defaults(st.session_state[_key("task")])
+    st.selectbox(
         "Task",
-        keys,
-        index=0,
+        FIELDS["task"].page,
         format_func=lambda key: TASKS[key].name,
-        key="tl_task",
-        help="Each task states its rule; the ones marked 'needs the future' cannot be solved "
-        "by a model that reads left to right only.",
+        key=_key("task"),
+        on_change=_on_task,
+        help=explain.TASK_HELP,
     )
-    task = get_task(task_key)
-    values: dict[str, Any] = {"task": task_key}
+    task = get_task(st.session_state[_key("task")])
+    drawn = ["task", "seq_len", "vocab", "samples", "epochs", "units", "learning_rate"]
+    drawn += ["seed", "cell", "match_params"]
     cols = st.columns(2)
-    values["seq_len"] = cols[0].slider("Sequence length T", 4, 48, 16, key="tl_seq_len")
-    values["k"] = (
-        cols[1].slider("k (offset)", 1, 12, 3, key="tl_k", disabled=not task.uses_k)
-        if task.uses_k
-        else 1
-    )
-    if not task.uses_k:
-        cols[1].caption("k: not used by this task")
+    with cols[0]:
+        _slider("Sequence length T", "seq_len")
+    with cols[1]:
+        if task.uses_k:
+            _slider("k (offset)", "k")
+            drawn.append("k")
+        else:
+            st.caption(explain.K_UNUSED)
     cols = st.columns(2)
-    values["vocab"] = cols[0].slider("Vocabulary", 2, 20, 8, key="tl_vocab")
-    values["samples"] = cols[1].select_slider(
-        "Training samples", [200, 500, 1000, 2000, 3000, 5000, 10_000], 3000, key="tl_samples"
+    with cols[0]:
+        _slider("Vocabulary", "vocab")
+    with cols[1]:
+        _choice("Training samples", "samples")
+    cols = st.columns(2)
+    with cols[0]:
+        _choice("Units per direction", "units")
+    with cols[1]:
+        _slider("Epochs", "epochs")
+    cols = st.columns(2)
+    with cols[0]:
+        _choice("Learning rate", "learning_rate")
+    with cols[1]:
+        low, high = FIELDS["seed"].page
+        st.number_input("Seed", low, high, key=_key("seed"))
+    st.selectbox(
+        "Cell",
+        FIELDS["cell"].page,
+        format_func=lambda value: Cell(value).keras_name,
+        key=_key("cell"),
     )
-    model_cols = st.columns(2) + st.columns(2)
-    values["units"] = model_cols[0].select_slider(
-        "Units per direction", [4, 8, 16, 32, 64, 128], 32, key="tl_units"
-    )
-    values["epochs"] = model_cols[1].slider("Epochs", 1, 40, 5, key="tl_epochs")
-    values["learning_rate"] = model_cols[2].select_slider(
-        "Learning rate", [0.001, 0.003, 0.01, 0.02, 0.05], 0.02, key="tl_lr"
-    )
-    values["seed"] = int(model_cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="tl_seed"))
-    option_cols = [st.container(), st.container()]
-    values["target_delay"] = (
-        option_cols[0].slider(
-            "Target delay d (LSTM answers d steps late)",
-            0,
-            12,
-            0,
-            key="tl_delay",
-            help="Graves & Schmidhuber (2005): instead of reading the future, the "
-            "unidirectional model waits d steps before answering. On look-ahead it catches up "
-            "once d ≥ k — at the price of d steps of latency.",
+    if task.per_step:
+        _slider(
+            "Target delay d (the unidirectional model answers d steps late)",
+            "target_delay",
+            help=explain.TARGET_DELAY_HELP,
         )
-        if task.per_step
-        else 0
-    )
-    values["match_params"] = option_cols[1].toggle(
-        "Parameter-matched LSTM",
-        False,
-        key="tl_match",
-        help="Widen the LSTM until it has as many parameters as the BiLSTM, so the BiLSTM's "
-        "win cannot be put down to its extra weights.",
-    )
-    return values
-
-
-def describe_task(task_key: str) -> None:
-    """The task's rule, whether it needs the future, and its lesson, in plain words."""
-    task = get_task(task_key)
-    st.markdown(
-        f"**{task.name}** — {task.rule}.  \n"
-        f"**Needs the future:** {'yes' if task.needs_future else 'no'} · "
-        f"**Label:** {'one per time step' if task.per_step else 'one per sequence'}  \n"
-        f"{task.lesson}"
-    )
+        drawn.append("target_delay")
+    st.toggle("Parameter-matched LSTM", key=_key("match_params"), help=explain.MATCH_PARAMS_HELP)
+    return {name: st.session_state[_key(name)] for name in drawn}
 
 
 def build_config(values: dict[str, Any]) -> TrainConfig:
-    """Turn raw control values into a validated `TrainConfig`.
+    """Turn control values into a validated `TrainConfig` (the task's defaults fill the rest).
 
     Raises:
         InputError: naming the first bad field.
     """
-    params = TaskParams(
-        seq_len=int(values["seq_len"]), k=int(values["k"]), vocab=int(values["vocab"])
-    )
-    samples = int(values["samples"])
-    return TrainConfig(
-        task=values["task"],
-        params=params,
-        samples=samples,
-        units=int(values["units"]),
-        epochs=int(values["epochs"]),
-        batch_size=min(64, samples),
-        learning_rate=float(values["learning_rate"]),
-        seed=int(values["seed"]),
-        target_delay=int(values["target_delay"]),
-        match_params=bool(values["match_params"]),
-    )
+    return config_from_fields(values)
 
 
 # --- the job ----------------------------------------------------------------------------------
@@ -170,7 +232,7 @@ def _collect_finished_job() -> None:
     if job.state == JobState.DONE:
         result: TrainResult = job.result
         st.session_state[RESULT_KEY] = result
-        st.session_state.setdefault(RUNS_KEY, []).append(run_summary(result))
+        st.session_state.setdefault(RUNS_KEY, []).append(run_record(result))
         return
     if isinstance(job.error, WorkerLost):
         notice = ("error", explain.TRAINING_INTERRUPTED)
@@ -196,8 +258,9 @@ def _show_notice() -> None:
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def live_panel() -> None:
-    """Progress bar, queue position and live curves; polls the job until it ends."""
+def live_panel(names: tuple[str, str]) -> None:
+    """Progress bar, queue position, live curves and live accuracy per step; polls the job
+    until it ends."""
     job: Job | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
@@ -215,154 +278,212 @@ def live_panel() -> None:
     if live is None:
         st.progress(0.0, text=explain.TRAINING_STARTING)
         return
-    p = live.progress
-    stopping = " — stopping…" if job.stop_requested else ""
     st.progress(
-        p.fraction,
-        text=f"Epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · {p.seconds:.1f} s{stopping}",
+        live.progress.fraction, text=explain.training_progress(live.progress, job.stop_requested)
     )
-    st.plotly_chart(live_figure(list(live.points), p.history), key="tl_live_chart")
+    left, right = st.columns([2, 3])
+    with left:
+        figure = live_figure(list(live.points), live.progress.history, names)
+        st.plotly_chart(figure, key="tl_live_chart")
+    if live.steps is not None:
+        with right:
+            st.plotly_chart(step_accuracy_figure(live.steps, names), key="tl_live_steps")
 
 
 # --- results ----------------------------------------------------------------------------------
 
 
-def sample_table(result: TrainResult, names: tuple[str, str]) -> pd.DataFrame:
-    """The sample sequence: input, target, and each model's answer marked ✓ or ✗."""
+def _answer(predicted: int, target: int) -> str:
+    """A model's answer in the sample table; ``×`` marks a wrong one."""
+    return str(predicted) if predicted == target else f"{predicted} ×"
+
+
+def sample_tables(result: TrainResult, names: tuple[str, str]) -> list[pd.DataFrame]:
+    """The held-out sequence: input, target and each model's answers, at most
+    `SAMPLE_COLUMNS` time steps per table so none is cut off."""
     x, y, mask = result.sample.x[0], result.sample.y[0], result.sample.mask[0]
-    columns = [f"t={t}" for t in range(len(x))]
     rows: dict[str, list[str]] = {"input token": [str(v) for v in x]}
     if result.config.task_obj.per_step:
         rows["target"] = [str(v) if m else "–" for v, m in zip(y, mask, strict=True)]
         for name, pred in ((names[0], result.pred_bi[0]), (names[1], result.pred_uni[0])):
             rows[name] = [
-                "–" if not m or p < 0 else f"{p} {'✓' if p == v else '✗'}"
+                "–" if not m or p < 0 else _answer(int(p), int(v))
                 for p, v, m in zip(pred, y, mask, strict=True)
             ]
-        return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
-    answers = {
-        "target": str(int(y)),
-        names[0]: f"{int(result.pred_bi[0])} {'✓' if result.pred_bi[0] == y else '✗'}",
-        names[1]: f"{int(result.pred_uni[0])} {'✓' if result.pred_uni[0] == y else '✗'}",
-    }
-    for label, text in answers.items():
-        table.loc[label] = [text] + [""] * (len(columns) - 1)
-    return table
+    else:
+        blank = [""] * (len(x) - 1)
+        rows["target"] = [str(int(y)), *blank]
+        rows[names[0]] = [_answer(int(result.pred_bi[0]), int(y)), *blank]
+        rows[names[1]] = [_answer(int(result.pred_uni[0]), int(y)), *blank]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=[f"t={t}" for t in range(len(x))])
+    return [
+        table.iloc[:, start : start + SAMPLE_COLUMNS] for start in range(0, len(x), SAMPLE_COLUMNS)
+    ]
 
 
-def run_summary(result: TrainResult) -> dict[str, Any]:
-    """One row of the "runs this session" table."""
+def run_record(result: TrainResult) -> dict[str, Any]:
+    """One run of this session, as numbers (the runs table and the delay chart read it)."""
     config = result.config
+    task = config.task_obj
     return {
-        "task": config.task_obj.name,
+        "task": task.name,
+        "cell": Cell(config.cell).keras_name,
         "T": config.params.seq_len,
-        "k": config.params.k if config.task_obj.uses_k else None,
-        "delay d": config.target_delay,
+        "k": config.params.k if task.uses_k else None,
+        "delay": config.target_delay,
         "matched": config.match_params,
-        "LSTM units": result.units_uni,
-        "LSTM params": result.params_uni,
-        "BiLSTM params": result.params_bi,
-        "LSTM acc": round(result.acc_uni, 3),
-        "BiLSTM acc": round(result.acc_bi, 3),
+        "acc_uni": result.acc_uni,
+        "acc_bi": result.acc_bi,
+        "params_uni": result.params_uni,
+        "params_bi": result.params_bi,
         "epochs": result.epochs_done,
-        "seconds": round(result.seconds, 1),
+        "seconds": result.seconds,
     }
+
+
+def runs_table(runs: list[dict[str, Any]]) -> pd.DataFrame:
+    """The runs as the page shows them: accuracies in %, counts with separators."""
+    return pd.DataFrame(
+        {
+            "task": [run["task"] for run in runs],
+            "cell": [run["cell"] for run in runs],
+            "T": [str(run["T"]) for run in runs],
+            "k": ["–" if run["k"] is None else str(run["k"]) for run in runs],
+            "delay d": [str(run["delay"]) for run in runs],
+            "matched": ["yes" if run["matched"] else "no" for run in runs],
+            "unidirectional accuracy": [accuracy(run["acc_uni"]) for run in runs],
+            "bidirectional accuracy": [accuracy(run["acc_bi"]) for run in runs],
+            "unidirectional params": [fmt(run["params_uni"]) for run in runs],
+            "bidirectional params": [fmt(run["params_bi"]) for run in runs],
+            "epochs": [str(run["epochs"]) for run in runs],
+            "seconds": [f"{run['seconds']:.1f}" for run in runs],
+        }
+    )
+
+
+def render_verdict(result: TrainResult) -> None:
+    """The verdict, in a box whose frame follows its tone (a leak is a warning)."""
+    judged = explain.verdict(result)
+    box, icon = VERDICT_BOXES[judged.tone]
+    box("\n".join(f"- {line}" for line in judged.lines), icon=icon, title="Verdict")
 
 
 def render_results(result: TrainResult) -> None:
-    """Everything shown after a run (from the session's stored result)."""
+    """Everything shown after a run: first what fits a projector's screen (the accuracies, the
+    verdict and the per-step chart, side by side), then the details."""
     names = explain.variant_names(result.config)
-    task = result.config.task_obj
-    st.subheader(f"Results · {task.name}")
+    tiles = st.columns(3)
+    tiles[0].metric(f"{names[0]} held-out accuracy", accuracy(result.acc_bi))
+    tiles[1].metric(f"{names[1]} held-out accuracy", accuracy(result.acc_uni))
+    tiles[2].metric("Chance level", accuracy(result.chance))
+    left, right = st.columns([2, 3])
+    with left:
+        render_verdict(result)
+    with right:
+        scores = result.step_scores
+        if scores is not None:
+            st.plotly_chart(step_accuracy_figure(scores, names), key="tl_step_chart")
+            st.caption(explain.step_chart_caption(names, result.config.target_delay))
+        else:
+            st.plotly_chart(live_figure([], result.history, names), key="tl_history_chart")
     cols = st.columns(3)
-    cols[0].metric(f"{names[0]} held-out accuracy", f"{result.acc_bi:.1%}")
-    cols[1].metric(f"{names[1]} held-out accuracy", f"{result.acc_uni:.1%}")
-    cols[2].metric("Chance level", f"{result.chance:.1%}")
-    cols = st.columns(3)
-    cols[0].metric(f"{names[0]} parameters", f"{result.params_bi:,}")
+    cols[0].metric(f"{names[0]} parameters", fmt(result.params_bi))
     cols[1].metric(
-        f"{names[1]} parameters",
-        f"{result.params_uni:,}",
-        help=f"{result.units_uni} units per layer"
-        + (" (widened to match the parameter budget)" if result.config.match_params else ""),
+        f"{names[1]} parameters", fmt(result.params_uni), help=explain.units_note(result)
     )
     cols[2].metric(
-        "Training time",
-        f"{result.seconds:.1f} s",
-        help=f"{result.epochs_done} epoch(s), ended: {result.reason}",
+        "Duration", f"{result.seconds:.1f} s", help=explain.training_time_note(result)
     )
-    st.markdown("#### Verdict")
-    st.success("\n".join(f"- {line}" for line in explain.verdict(result)))
-    if result.step_acc_uni is not None:
-        st.markdown("#### Accuracy at each time step")
-        st.caption(
-            "Shaded steps: the answer is (at least partly) still in the future. The dashed line "
-            "is the best any model reading left to right could do there, computed from the "
-            "task's rule."
-        )
-        st.plotly_chart(step_accuracy_figure(result, names), key="tl_step_chart")
     st.markdown("#### One held-out sequence")
-    st.dataframe(sample_table(result, names), key="tl_sample")
+    st.caption(explain.SAMPLE_CAPTION)
+    for table in sample_tables(result, names):
+        st.table(table)
     st.markdown(f"#### Inside the {names[0]}: hidden states on that sequence")
-    st.caption(
-        "Each column is a time step. The forward direction at t has read tokens 0…t, the "
-        "backward direction has read t…T−1 — so the answer that lies ahead is already in the "
-        "backward state at t. The output layer reads both."
-    )
+    st.caption(explain.hidden_states_caption(names))
     st.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
 
 
-def render_runs() -> None:
+def render_runs(names: tuple[str, str]) -> None:
     """The runs of this session: the delay trade-off and the parameter-matched comparison."""
     runs: list[dict[str, Any]] = st.session_state.get(RUNS_KEY, [])
     if not runs:
         return
     st.markdown("#### Runs this session")
-    st.caption(
-        "Try the target-delay trade-off: on look-ahead, run with d = 0, then d = k. With "
-        "d ≥ k the LSTM catches up — but it answers d steps late. Toggle 'Parameter-matched "
-        "LSTM' to rule out the BiLSTM's extra weights as the reason it wins."
-    )
-    st.dataframe(pd.DataFrame(runs), hide_index=True, key="tl_runs")
-    if any(run["delay d"] for run in runs):
-        st.plotly_chart(delay_figure(runs), key="tl_delay_chart")
+    st.caption(explain.RUNS_CAPTION)
+    st.table(runs_table(runs), hide_index=True)
+    if any(run["delay"] for run in runs):
+        st.plotly_chart(delay_figure(runs, names), key="tl_delay_chart")
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def _settings(locked: bool) -> TrainConfig | None:
+    """The run the page would train: from the URL when locked, else from the controls."""
+    link: tuple[TrainConfig, list[str]] | None
+    if locked:
+        config, warnings = config_from_query(_link_params())
+        link = (config, warnings)
+        st.markdown(explain.locked_settings(config))
+    else:
+        _init_from_url()
+        with st.sidebar:
+            st.header("Task and model")
+            values = controls()
+        try:
+            config = build_config(values)
+        except InputError as error:
+            show_input_error(error)
+            return None
+        _sync_url(config)
+        link = st.session_state.get(LINK_KEY)
+    if link is not None and link[1] and link[0] == config:
+        st.warning(
+            explain.LINK_FALLBACK + "\n\n" + "\n".join(f"- {text}" for text in link[1]),
+            icon=":material/link_off:",
+        )
+    return config
 
 
 def render_page() -> None:
     """The whole Training Lab page."""
     st.title("Training Lab")
-    st.caption(
-        "Train a plain LSTM and a BiLSTM on the same batches, and see which time steps the "
-        "future context helps with."
-    )
-    with st.sidebar:
-        st.header("Task and model")
-        values = controls()
-    describe_task(values["task"])
-    config: TrainConfig | None
-    try:
-        config = build_config(values)
-    except InputError as error:
-        show_input_error(error)
-        config = None
+    locked = url_flag(LOCK_FLAG)
+    config = _settings(locked)
+    task = config.task_obj if config is not None else get_task(st.session_state[_key("task")])
+    names = explain.variant_names(config) if config is not None else ("BiLSTM", "LSTM")
     _collect_finished_job()
     job: Job | None = st.session_state.get(JOB_KEY)
     running = job is not None and job.active
-    cols = st.columns([1, 1, 6])
-    cols[0].button(
-        "Train",
-        type="primary",
-        key="tl_train",
-        disabled=config is None or running,
-        on_click=_start,
-        args=(config,),
-    )
-    cols[1].button("Stop", key="tl_stop", disabled=not running, on_click=_stop)
+    about, buttons = st.columns([5, 1])
+    with about:
+        st.markdown(explain.task_summary(task))
+        st.caption(task.lesson)
+    with buttons:
+        st.button(
+            "Train",
+            type="primary",
+            key="tl_train",
+            icon=":material/play_arrow:",
+            disabled=config is None or running,
+            on_click=_start,
+            args=(config,),
+            width="stretch",
+        )
+        st.button(
+            "Stop",
+            key="tl_stop",
+            icon=":material/stop:",
+            disabled=not running,
+            on_click=_stop,
+            width="stretch",
+        )
     _show_notice()
-    if running:
-        live_panel()
     result: TrainResult | None = st.session_state.get(RESULT_KEY)
-    if result is not None:
+    if running:
+        live_panel(names)
+    elif result is not None:
         render_results(result)
-    render_runs()
+    render_runs(names)
+    if result is None and not running:
+        st.caption(explain.TRAINING_LAB_INTRO)

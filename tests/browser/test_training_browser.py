@@ -1,50 +1,190 @@
-"""Real browser: open the Training Lab, train a tiny configuration, see live progress and results."""
+"""The Training Lab in a real browser: train, see live progress and results; on a 1280×720
+projector the verdict and the per-step chart are in view after Train, drawn in their legend
+colours; a copied link reopens the same settings; ``?lock=1`` hides the controls; no emoji."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from bilstm_lab.core.tasks import DEFAULT_TASK
+from bilstm_lab.core.train_config import default_config
+from bilstm_lab.render.training_charts import BI_COLOR, CEILING_NAME, UNI_COLOR
+from labharness.browser import PROJECTOR_VIEWPORT, SCREENSHOTS
+
 pytestmark = pytest.mark.browser
 
+TRAINING = "/Training_Lab"
 TRAIN_TIMEOUT_MS = 180_000  # first Train imports TensorFlow and compiles; CI machines are shared
 
 
-def _set_slider(page: object, label: str, presses: int, key: str) -> None:
+def _set_slider(page: Any, label: str, presses: int, key: str) -> None:
     """Move a Streamlit slider with the keyboard (``presses`` times ``key``)."""
-    slider = page.get_by_role("slider", name=label)  # type: ignore[attr-defined]
+    slider = page.get_by_role("slider", name=label)
     slider.focus()
     for _ in range(presses):
         slider.press(key)
 
 
-def test_train_tiny_configuration_and_see_results(
-    page: object,
-    open_page: Callable[[object, str], None],
-    screenshot: Callable[[object, str], Path],
+def _train_and_wait(page: Any) -> None:
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Verdict", exact=True).wait_for(timeout=TRAIN_TIMEOUT_MS)
+    page.wait_for_timeout(1500)  # let the charts draw
+
+
+def _path(url: str) -> str:
+    """The path and query of a URL, for ``open_page``: ``/Training_Lab?task=…``."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _has_emoji(text: str) -> bool:
+    # Symbols ("So": ✅, ⏳, ⚠ …) and the emoji variation selector: what a kiosk cannot draw.
+    return any(unicodedata.category(ch) == "So" or ch == "\ufe0f" for ch in text)
+
+
+def _rgb(hex_colour: str) -> str:
+    """``#1f77b4`` -> ``rgb(31, 119, 180)``, as the browser reports a stroke."""
+    value = hex_colour.lstrip("#")
+    red, green, blue = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({red}, {green}, {blue})"
+
+
+@pytest.fixture()
+def projector(browser: object) -> Iterator[Any]:
+    """A page at the classroom projector's 1280×720."""
+    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)  # type: ignore[attr-defined]
+    yield context.new_page()
+    context.close()
+
+
+#: Every trace of the per-step chart with its line colour, and every legend entry with its own.
+STEP_CHART_COLOURS_JS = """(ceilingName) => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+    p => [...p.querySelectorAll('.legendtext')].some(t => t.textContent === ceilingName));
+  if (!plot) return null;
+  const stroke = el => el ? getComputedStyle(el).stroke : null;
+  const box = plot.getBoundingClientRect();
+  return {
+    box: [box.top, box.bottom, box.left, box.right],
+    traces: plot._fullData.map((d, i) => ({
+      name: d.name,
+      stroke: stroke(plot.querySelectorAll('.scatterlayer .trace')[i].querySelector('.js-line')),
+    })),
+    legend: [...plot.querySelectorAll('.legend .traces')].map(g => ({
+      name: g.querySelector('.legendtext').textContent,
+      stroke: stroke(g.querySelector('.legendlines .js-line')),
+    })),
+    shapesAbove: plot.querySelectorAll('.layer-above .shapelayer path').length,
+    shapesBelow: plot.querySelectorAll('.layer-below .shapelayer path').length,
+  };
+}"""
+
+VERDICT_BOX_JS = """() => {
+  const box = [...document.querySelectorAll('[data-testid="stAlert"]')].find(
+    a => a.innerText.includes('Verdict'));
+  if (!box) return null;
+  const r = box.getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right];
+}"""
+
+
+def _inside(box: list[float], viewport: dict[str, int]) -> bool:
+    top, bottom, left, right = box
+    return top >= 0 and left >= 0 and bottom <= viewport["height"] and right <= viewport["width"]
+
+
+def test_on_a_projector_the_verdict_and_per_step_chart_are_in_view_after_train(
+    projector: Any,
+    open_page: Callable[[Any, str], None],
+    screenshot: Callable[[Any, str], Path],
 ) -> None:
-    open_page(page, "/Training_Lab")
-    page.get_by_text("the label at t is the token at t+k").wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    # A tiny run: 3 epochs (default 5) of 1000 samples (default 3000).
-    _set_slider(page, "Epochs", 2, "ArrowLeft")
+    page = projector
+    open_page(page, TRAINING)  # the default lesson, as a teacher would press Train
+    _train_and_wait(page)
+    chart = page.evaluate(STEP_CHART_COLOURS_JS, CEILING_NAME)
+    assert chart is not None, "no per-step chart"
+    verdict = page.evaluate(VERDICT_BOX_JS)
+    assert verdict is not None, "no verdict box"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "training_lab_projector.png"))  # what the room sees
+    screenshot(page, "training_lab_projector_full")
+    assert _inside(verdict, PROJECTOR_VIEWPORT), verdict
+    assert _inside(chart["box"], PROJECTOR_VIEWPORT), chart["box"]
+    # Lines in their legend colours, above the shading (no shape is drawn over the traces).
+    traces = {trace["name"]: trace["stroke"] for trace in chart["traces"]}
+    legend = {entry["name"]: entry["stroke"] for entry in chart["legend"]}
+    assert traces["BiLSTM"] == legend["BiLSTM"] == _rgb(BI_COLOR)
+    assert traces["LSTM"] == legend["LSTM"] == _rgb(UNI_COLOR)
+    assert chart["shapesAbove"] == 0
+    # The default lesson has contrast: some steps shaded (answer ahead), some not.
+    steps = default_config(DEFAULT_TASK).params.seq_len
+    assert 0 < chart["shapesBelow"] < steps
+    body = page.inner_text("body")
+    assert "Traceback" not in body
+    assert not _has_emoji(body), [ch for ch in body if _has_emoji(ch)]
+
+
+def test_a_copied_link_reopens_the_same_settings_and_lock_hides_the_controls(
+    page: Any,
+    browser: Any,
+    open_page: Callable[[Any, str], None],
+) -> None:
+    open_page(page, TRAINING)
+    page.get_by_role("combobox").first.wait_for()
+    _set_slider(page, "Epochs", 3, "ArrowRight")  # 8 -> 11
+    _set_slider(page, "Sequence length T", 2, "ArrowRight")  # 6 -> 8
+    page.wait_for_function("() => location.search.includes('epochs=11')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('seq_len=8')", timeout=30_000)
+    link = page.url
+    other = browser.new_context(viewport=PROJECTOR_VIEWPORT)
+    try:
+        copy = other.new_page()
+        open_page(copy, _path(link))
+        assert copy.get_by_role("slider", name="Epochs").get_attribute("aria-valuetext") == "11"
+        slider = copy.get_by_role("slider", name="Sequence length T")
+        assert slider.get_attribute("aria-valuetext") == "8"
+        assert copy.url == link
+        # The same link, locked: no controls, the settings stated, Train still there.
+        open_page(copy, _path(link) + "&lock=1")
+        assert copy.get_by_role("slider").count() == 0
+        assert copy.get_by_role("combobox").count() == 0
+        body = copy.inner_text("body")
+        assert "Settings fixed by this link" in body and "11 epochs" in body
+        assert copy.get_by_role("button", name="Train").is_enabled()
+    finally:
+        other.close()
+
+
+def test_train_a_small_configuration_and_see_results(
+    page: Any,
+    open_page: Callable[[Any, str], None],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    open_page(page, TRAINING)
+    page.get_by_text("the label at t is the token at T−1−t").wait_for(timeout=60_000)
+    # A small run: 3 epochs (default 8) of 500 samples (default 1500).
+    _set_slider(page, "Epochs", 5, "ArrowLeft")
     _set_slider(page, "Training samples", 2, "ArrowLeft")
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Train").click()  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="Train").click()
     # The Stop button becomes active while training runs.
-    page.get_by_role("button", name="Stop").wait_for(timeout=30_000)  # type: ignore[attr-defined]
-    page.get_by_text("Verdict").wait_for(timeout=TRAIN_TIMEOUT_MS)  # type: ignore[attr-defined]
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    body = page.inner_text("body")  # type: ignore[attr-defined]
-    assert "Held-out accuracy: BiLSTM" in body
-    assert "Accuracy at each time step" in body
+    page.get_by_role("button", name="Stop").wait_for(timeout=30_000)
+    page.get_by_text("Verdict", exact=True).wait_for(timeout=TRAIN_TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    body = page.inner_text("body")
+    assert "BiLSTM held-out accuracy" in body
     assert "hidden states on that sequence" in body
     assert "Runs this session" in body
     assert "Traceback" not in body
     # The plotly charts rendered (per-step accuracy, hidden-state heatmaps).
-    assert page.locator(".js-plotly-plot").count() >= 2  # type: ignore[attr-defined]
+    assert page.locator(".js-plotly-plot").count() >= 2
     # The run used the values set in the browser.
-    epochs = page.get_by_role("slider", name="Epochs")  # type: ignore[attr-defined]
+    epochs = page.get_by_role("slider", name="Epochs")
     assert epochs.get_attribute("aria-valuetext") == "3"
     screenshot(page, "training_lab_results")

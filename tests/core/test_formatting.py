@@ -9,9 +9,13 @@ import sys
 import pytest
 
 from bilstm_lab.core.formatting import (
+    csv_text,
+    factor,
     fmt,
     format_shape,
     format_shape_runs,
+    html_table,
+    markdown_table,
     megabytes,
     percent,
     shape_text,
@@ -96,13 +100,37 @@ def test_text_table_rejects_ragged_rows() -> None:
         text_table([["a"], ["b", "c"]], right_aligned=set())
 
 
+def test_factor() -> None:
+    assert factor(3.3195876) == "3.32×"
+    assert factor(2) == "2.00×"
+
+
+def test_markdown_table_aligns_numbers_and_escapes_pipes() -> None:
+    lines = markdown_table([["name", "n"], ["a|b", "1,024"]], right_aligned={1})
+    assert lines == ["| name | n |", "| --- | ---: |", "| a\\|b | 1,024 |"]
+
+
+def test_csv_text_quotes_and_leaves_none_empty() -> None:
+    text = csv_text([["layer", "shape", "params", "ratio"], ["lstm", "(None, 4)", 112, None]])
+    assert text == 'layer,shape,params,ratio\nlstm,"(None, 4)",112,\n'
+
+
+def test_html_table_escapes_every_cell() -> None:
+    table = html_table([["<b>", "n"], ["a & b", "1"]], right_aligned={1})
+    assert table.startswith("<table><thead><tr><th")
+    assert "&lt;b&gt;" in table and "a &amp; b" in table and "<b>" not in table
+    assert '<td style="text-align: right">1</td>' in table
+
+
 def test_one_definition_each() -> None:
     """The old copies are gone: every front end uses these, defined in one module."""
     from bilstm_lab.cli import main
-    from bilstm_lab.core import analysis
+    from bilstm_lab.core import analysis, comparison_table
 
     assert analysis.fmt is fmt
-    assert main.fmt is fmt and main.format_shape is format_shape and main._table is text_table
+    assert main._table is text_table
+    assert comparison_table.format_shape is format_shape
+    assert comparison_table.text_table is text_table
     copies = re.compile(r"^\s*def (fmt|format_shape|_shape_list|_num|_mb|_table)\(", re.M)
     found = [
         f"{path.relative_to(ROOT)}: {match}"

@@ -15,7 +15,8 @@ def specs(draw: st.DrawFn) -> ModelSpec:
     """Valid specs over every field (sizes small; nothing is built)."""
     merge = draw(st.sampled_from(list(MergeMode)))
     depth = 1 if merge is MergeMode.NONE else draw(st.integers(1, 4))
-    seq_len = draw(st.integers(1, 60))
+    cell = draw(st.sampled_from(list(Cell)))
+    seq_len = draw(st.one_of(st.none(), st.integers(1, 60)))
     if draw(st.booleans()):
         input_spec: FeatureInput | TokenInput = FeatureInput(seq_len, draw(st.integers(1, 50)))
     else:
@@ -24,11 +25,13 @@ def specs(draw: st.DrawFn) -> ModelSpec:
     if merge is not MergeMode.NONE and draw(st.booleans()):
         head = DenseHead(draw(st.integers(1, 20)), "softmax")
     return ModelSpec(
-        cell=draw(st.sampled_from(list(Cell))),
+        cell=cell,
         units=tuple(draw(st.lists(st.integers(1, 70), min_size=depth, max_size=depth))),
         return_sequences=draw(st.booleans()),
         merge_mode=merge,
         return_state=draw(st.booleans()),
+        use_bias=draw(st.booleans()),
+        reset_after=draw(st.booleans()) if cell is Cell.GRU else True,
         input=input_spec,
         head=head,
         batch_size=draw(st.one_of(st.none(), st.integers(1, 64))),

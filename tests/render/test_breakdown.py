@@ -18,7 +18,8 @@ def _check_breakdown(variant: VariantAnalysis) -> None:
     for row in variant.recurrent_rows:
         mine = [block for block in blocks if block.layer == row.name]
         assert sum(block.count for block in mine) == row.params
-        assert len(mine) == directions * gates * len(PARTS)
+        parts = len(PARTS) if variant.spec.use_bias else len(PARTS) - 1  # no bias blocks
+        assert len(mine) == directions * gates * parts
         for direction in {block.direction for block in mine}:
             half = sum(block.count for block in mine if block.direction == direction)
             assert half * directions == row.params
@@ -53,6 +54,22 @@ def test_gru_keeps_two_bias_vectors_per_gate() -> None:
     spec = ModelSpec(cell=Cell.GRU, units=(8,), input=FeatureInput(5, 3))
     biases = [b for b in parameter_breakdown(compare(spec).uni) if b.part == "bias"]
     assert [b.shape for b in biases] == [(2, 8)] * 3
+
+
+@pytest.mark.parametrize(
+    "use_bias, reset_after, bias_shape",
+    [(True, True, (2, 8)), (True, False, (8,)), (False, True, None), (False, False, None)],
+)
+def test_gru_bias_blocks_follow_the_options(
+    use_bias: bool, reset_after: bool, bias_shape: tuple[int, ...] | None
+) -> None:
+    spec = ModelSpec(
+        cell=Cell.GRU, units=(8,), use_bias=use_bias, reset_after=reset_after,
+        input=FeatureInput(5, 3),
+    )  # fmt: skip
+    blocks = parameter_breakdown(compare(spec).uni)
+    biases = [b.shape for b in blocks if b.part == "bias"]
+    assert biases == ([] if bias_shape is None else [bias_shape] * 3)
 
 
 def test_breakdown_figure_bars_add_up() -> None:

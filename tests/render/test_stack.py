@@ -58,3 +58,9 @@ def test_dot_bidirectional_cluster_has_both_directions_and_merge() -> None:
     none_dot = stack_dot(compare(spec.with_changes(merge_mode=MergeMode.NONE)).bi)
     assert "merge:" not in none_dot
     assert "forward output" in none_dot and "backward output" in none_dot
+
+
+def test_a_variable_length_reads_none_on_the_edges() -> None:
+    spec = ModelSpec(units=(4, 2), use_bias=False, input=FeatureInput(None, 3))
+    dot = stack_dot(compare(spec).bi)
+    assert "(None, None, 3)" in dot and "(None, None, 8)" in dot and "(None, None, 4)" in dot

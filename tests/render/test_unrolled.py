@@ -19,9 +19,13 @@ from tests.render.spec_strategies import PRESET_SPECS, specs
         (7, 6, (1, 2, 3, None, 6, 7)),
         (5000, 6, (1, 2, 3, None, 4999, 5000)),
         (10, 4, (1, 2, None, 10)),
+        (None, 6, (1, 2, 3, None, "T−1", "T")),
+        (None, 4, (1, 2, None, "T")),
     ],
 )
-def test_shown_steps(seq_len: int, max_steps: int, expected: tuple[int | None, ...]) -> None:
+def test_shown_steps(
+    seq_len: int | None, max_steps: int, expected: tuple[int | str | None, ...]
+) -> None:
     assert shown_steps(seq_len, max_steps) == expected
 
 
@@ -32,8 +36,10 @@ def _check_unrolled(spec: ModelSpec, bidirectional: bool) -> None:
     # Exactly the outputs that exist: one picture tensor per Keras output of the layer.
     assert picture.output_tensors() == set(range(len(last.output_shapes)))
     steps = [s for s in picture.steps if s is not None]
-    assert steps[0] == 1 and steps[-1] == spec.input.seq_len
-    assert (None in picture.steps) == (spec.input.seq_len > 6)
+    # A variable length has no last number: its last step is T.
+    last = "T" if spec.input.seq_len is None else spec.input.seq_len
+    assert steps[0] == 1 and steps[-1] == last
+    assert (None in picture.steps) == (spec.input.seq_len is None or spec.input.seq_len > 6)
     split = bidirectional and spec.merge_mode is MergeMode.NONE
     outputs = [n for n in picture.nodes if n.kind == "output"]
     if spec.return_sequences:
@@ -55,7 +61,7 @@ def _check_unrolled(spec: ModelSpec, bidirectional: bool) -> None:
         assert LAST_STEP_NOTE in picture.note
         # The summary reads the forward chain's last step and the backward chain's first.
         sources = {e.source for e in picture.edges if e.kind in ("merge", "output")}
-        assert f"f{spec.input.seq_len}" in sources and "b1" in sources
+        assert f"f{last}" in sources and "b1" in sources
     else:
         assert LAST_STEP_NOTE not in picture.note
 
@@ -81,3 +87,13 @@ def test_unrolled_figure_has_an_arrow_per_edge_and_the_note() -> None:
     assert LAST_STEP_NOTE in figure.layout.title.text
     labels = [text for trace in figure.data for text in trace.text]
     assert "…" in labels and "x<sub>30</sub>" in labels and "x<sub>1</sub>" in labels
+
+
+def test_a_variable_length_is_drawn_up_to_t() -> None:
+    spec = ModelSpec(units=(4,), input=FeatureInput(None, 3))
+    picture = unrolled(spec, True)
+    assert picture.node("iT").label == "x<sub>T</sub>"
+    assert picture.node("bT").hover.endswith("has read x_T … x_T")
+    assert "all T of them" in picture.note
+    title = unrolled_figure(spec, True).layout.title.text
+    assert title.startswith("Bidirectional LSTM unrolled over T steps (T = None: any length)")
