@@ -391,9 +391,7 @@ def render_results(result: TrainResult) -> None:
     cols[1].metric(
         f"{names[1]} parameters", fmt(result.params_uni), help=explain.units_note(result)
     )
-    cols[2].metric(
-        "Duration", f"{result.seconds:.1f} s", help=explain.training_time_note(result)
-    )
+    cols[2].metric("Duration", f"{result.seconds:.1f} s", help=explain.training_time_note(result))
     st.markdown("#### One held-out sequence")
     st.caption(explain.SAMPLE_CAPTION)
     for table in sample_tables(result, names):
