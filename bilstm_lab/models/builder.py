@@ -290,11 +290,3 @@ def layer_output_shapes(layer: keras.layers.Layer) -> list[tuple[int | None, ...
     output = layer.output
     tensors = output if isinstance(output, (list, tuple)) else [output]
     return [tuple(tensor.shape) for tensor in tensors]
-
-
-def layer_type(layer: keras.layers.Layer) -> str:
-    """The Keras class name; ``Bidirectional(LSTM)`` for a wrapper (as the analysis writes it)."""
-    kind = type(layer).__name__
-    if kind == "Bidirectional":
-        return f"Bidirectional({type(layer.forward_layer).__name__})"
-    return kind

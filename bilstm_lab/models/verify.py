@@ -64,7 +64,8 @@ def verify_spec(spec: ModelSpec, with_torch: bool | None = None) -> Verification
 
 
 def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
-    from bilstm_lab.models.builder import build_model, layer_output_shapes, layer_type
+    from bilstm_lab.models.builder import build_model, layer_output_shapes
+    from bilstm_lab.models.introspect import layer_kind
 
     model = build_model(variant.spec, variant.bidirectional)
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
@@ -76,7 +77,7 @@ def _compare_with_keras(variant: VariantAnalysis) -> tuple[int, list[Mismatch]]:
     for layer, row in zip(layers, variant.layers, strict=True):
         actual = {
             "name": layer.name,
-            "type": layer_type(layer),
+            "type": layer_kind(layer),
             "output shape": layer_output_shapes(layer),
             "params": layer.count_params(),
         }
