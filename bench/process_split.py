@@ -50,7 +50,7 @@ def _open_training_lab(browser: object, url: str) -> object:
 def _train_to_first_point(page: object) -> float:
     """Press Train; seconds until the live chart (or the results) is drawn; wait for the end."""
     started = time.perf_counter()
-    page.get_by_role("button", name="Train").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Train", exact=True).click()  # type: ignore[attr-defined]
     page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_S * 1000)  # type: ignore[attr-defined]
     seconds = time.perf_counter() - started
     page.get_by_text("Verdict").wait_for(timeout=TIMEOUT_S * 1000)  # type: ignore[attr-defined]

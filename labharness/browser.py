@@ -36,8 +36,10 @@ PROJECTOR_VIEWPORT = {"width": 1280, "height": 720}
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 #: Height of Streamlit's scrolling containers (main area and sidebar), for full-page shots.
+#: (A collapsed sidebar is squeezed to almost no width and very tall: it does not count.)
 CONTENT_HEIGHT_JS = """() => Math.max(0, ...Array.from(document.querySelectorAll(
-    '[data-testid="stMain"], [data-testid="stSidebarContent"]')).map(e => e.scrollHeight))"""
+    '[data-testid="stMain"], [data-testid="stSidebarContent"]'))
+    .filter(e => e.getBoundingClientRect().width > 100).map(e => e.scrollHeight))"""
 SKELETON_TIMEOUT_MS = 30_000  # how long to wait for lazily loaded elements to replace skeletons
 
 

@@ -66,7 +66,7 @@ async def run_session(
         )
         await _wait_for_totals(page, spec)
         result.first_paint_s = time.monotonic() - started
-        units_box = page.get_by_label(UNITS_LABEL)
+        units_box = page.get_by_label(UNITS_LABEL, exact=True)
         for change in range(changes):
             new_spec = session_spec(index, units=spec.units[0] + 1 + change)
             started = time.monotonic()
@@ -139,9 +139,9 @@ async def train_session(browser: object, base_url: str, index: int) -> TrainingR
     try:
         page = await context.new_page()
         await page.goto(base_url + TRAINING_PATH, timeout=TIMEOUT_MS)
-        await page.get_by_role("button", name="Train").wait_for(timeout=TIMEOUT_MS)
+        await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=TIMEOUT_MS)
         started = time.monotonic()
-        await page.get_by_role("button", name="Train").click()
+        await page.get_by_role("button", name="Train", exact=True).click()
         deadline = started + TIMEOUT_MS / 1000
         while time.monotonic() < deadline:
             body = await page.inner_text("body")

@@ -116,11 +116,11 @@ def test_compare_numbers_are_real_keras(fields: dict[str, Any], build: Any) -> N
 
 
 def test_compare_fields_are_the_cli_flags() -> None:
-    flags = ["--preset", "seed000-ex3", "--cell", "rnn", "--units", "9,8", "--batch", "3",
+    flags = ["--preset", "stacked-classifier", "--cell", "rnn", "--units", "9,8", "--batch", "3",
              "--merge-mode", "ave", "--return-sequences", "--dense", "none"]  # fmt: skip
     cli_spec = spec_from_args(build_parser().parse_args(["summary", *flags]))
     api = lab.compare(
-        preset="seed000-ex3",
+        preset="stacked-classifier",
         cell="rnn",
         units=(9, 8),
         batch=3,
@@ -129,16 +129,18 @@ def test_compare_fields_are_the_cli_flags() -> None:
         dense=None,
     )
     assert api.spec == cli_spec
-    assert lab.compare("seed000-ex3").spec == lab.compare(preset="seed000-ex3").spec
+    assert lab.compare("stacked-classifier").spec == lab.compare(preset="stacked-classifier").spec
+    # A key from before the presets were renamed still works.
+    assert lab.compare("seed000-ex3").spec == lab.compare(preset="stacked-classifier").spec
     assert lab.compare(api.spec, units=4).spec == api.spec.with_changes(units=(4,))
 
 
 def test_compare_displays_the_cli_table(capsys: pytest.CaptureFixture[str]) -> None:
     from bilstm_lab.cli.main import main
 
-    comparison = lab.compare(preset="seed000-ex3")
+    comparison = lab.compare(preset="stacked-classifier")
     assert isinstance(comparison, ModelComparison)
-    main(["summary", "--preset", "seed000-ex3"])
+    main(["summary", "--preset", "stacked-classifier"])
     assert repr(comparison) in capsys.readouterr().out
     page = comparison._repr_html_()
     assert page.count("<table") == 2  # the side-by-side table and the formulas
@@ -148,7 +150,7 @@ def test_compare_displays_the_cli_table(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_compare_frame_has_plain_numbers() -> None:
-    comparison = lab.compare(preset="seed000-ex3")
+    comparison = lab.compare(preset="stacked-classifier")
     frame = comparison.to_frame()
     assert list(frame.columns) == comparison_table.header(comparison)
     assert list(frame["layer"])[-2:] == [comparison_table.TOTAL_LABEL, comparison_table.TORCH_LABEL]

@@ -66,16 +66,18 @@ def test_json_multi_output_shapes_are_lists_of_lists(capsys: pytest.CaptureFixtu
 
 
 def test_table_shows_both_variants_totals_and_ratios(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "summary", "--preset", "seed000-ex3")
+    code, out, _ = run_cli(capsys, "summary", "--preset", "stacked-classifier")
     assert code == 0
-    comparison = compare(get_preset("seed000-ex3").spec)
+    comparison = compare(get_preset("stacked-classifier").spec)
     for text in ("LSTM output", "BiLSTM output", "1,342,154", "1,420,682", "3.32×", "2 × 4·32·(128+32+1) = 41,216",
                  "lstm_2 / bilstm_2", "PyTorch equivalent", f"{comparison.bi.torch_params:,}", "doubled for each layer"):  # fmt: skip
         assert text in out, text
 
 
 def test_flags_override_the_preset(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "summary", "--preset", "seed000-ex2", "--cell", "gru", "--json")
+    code, out, _ = run_cli(
+        capsys, "summary", "--preset", "embedding-classifier", "--cell", "gru", "--json"
+    )
     assert code == 0
     spec = ModelSpec(
         cell="gru",
@@ -91,7 +93,7 @@ def test_features_flag_switches_a_token_preset_to_features(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run_cli(
-        capsys, "summary", "--preset", "seed000-ex2", "--features", "7", "--json"
+        capsys, "summary", "--preset", "embedding-classifier", "--features", "7", "--json"
     )
     assert code == 0
     spec = ModelSpec(
@@ -104,6 +106,15 @@ def test_presets_command_lists_every_preset(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run_cli(capsys, "presets")
     assert code == 0
     assert all(preset.key in out for preset in PRESETS)
+    assert "seed" not in out.lower()  # the old keys still work, but are not listed
+
+
+def test_an_old_preset_key_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    code, old, _ = run_cli(capsys, "summary", "--preset", "seed000-ex3")
+    assert code == 0
+    code, new, _ = run_cli(capsys, "summary", "--preset", "stacked-classifier")
+    assert code == 0 and old == new
+    assert "Preset stacked-classifier: from the article “How can I convert" in new
 
 
 BAD_ARGS = [
@@ -173,11 +184,11 @@ def test_module_entry_point_bad_flag_exit_code() -> None:
     )
 
 
-@pytest.mark.parametrize("preset", ["seed000-ex3", "seed004-pytorch"])
+@pytest.mark.parametrize("preset", ["stacked-classifier", "pytorch-classifier"])
 def test_verify_confirms_the_table_against_keras(preset: str) -> None:
     result = _python_m("summary", "--preset", preset, "--verify")
     assert result.returncode == 0, result.stderr
-    assert "✓ verified with Keras" in result.stdout
+    assert "Verified with Keras" in result.stdout
     assert "Traceback" not in result.stderr
     # The start-up chatter of TensorFlow's C++ runtime is kept out of the terminal.
     assert "oneDNN" not in result.stderr
@@ -201,7 +212,7 @@ def test_verify_reports_a_mismatch(
     monkeypatch.setattr(verify_module, "analyze", off_by_one)
     code, out, _ = run_cli(capsys, "summary", "--units", "4", "--features", "2", "--verify")
     assert code == 1
-    assert "✗" in out and "params: analysis says" in out
+    assert "numbers differ from Keras" in out and "params: analysis says" in out
 
 
 def test_cell_option_flags_reach_the_spec(capsys: pytest.CaptureFixture[str]) -> None:

@@ -223,7 +223,7 @@ def test_a_failed_job_is_one_message_and_the_page_recovers(
     if isinstance(error, WorkerLost):
         at.button(key="convert_retry").click().run()
     else:  # choosing another source is a fresh start
-        at.selectbox(key="convert_example").set_value("seed000-ex3").run()
+        at.selectbox(key="convert_example").set_value("stacked-classifier").run()
     assert not at.exception and not at.error
     assert "loaded back with safe_mode=True" in at.success[0].value
 

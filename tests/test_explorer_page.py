@@ -18,10 +18,11 @@ from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import Comparison, compare
-from bilstm_lab.core.formatting import fmt, format_shape
+from bilstm_lab.core.formatting import SOFT_BREAK, fmt, format_shape
 from bilstm_lab.core.presets import PRESETS
 from bilstm_lab.core.spec import (
     DEFAULT_SPEC,
+    LIMITS,
     DenseHead,
     FeatureInput,
     MergeMode,
@@ -60,7 +61,8 @@ def assert_page_matches(at: AppTest, spec: ModelSpec) -> None:
     assert _metric(at, "whole model ratio") == f"{comparison.total_ratio:.2f}×"
     assert _metric(at, "recurrent layers ratio") == f"{comparison.recurrent_ratio:.2f}×"
     for table, variant in zip(at.table[:2], (uni, bi), strict=True):
-        frame = table.value
+        # The soft breaks only let a narrow column wrap; the text is the analysis's.
+        frame = table.value.replace(SOFT_BREAK, "", regex=True)
         assert list(frame["layer"]) == [row.name for row in variant.layers]
         assert list(frame["type"]) == [row.type for row in variant.layers]
         assert list(frame["output shape"]) == [
@@ -331,3 +333,110 @@ def test_verify_refuses_a_huge_model_politely() -> None:
     assert any("Not verified" in info.value and "too large" in info.value for info in at.info)
     spec = ModelSpec(units=(4096,), input=TokenInput(10, 200_000, 1024))
     assert_page_matches(at, spec)
+
+
+# --- number boxes: their ranges, and a value outside them ---------------------------------------
+
+#: Every number box of the sidebar -> the `LIMITS` entry it is checked against.
+BOX_LIMITS = {
+    "ex_layers": "layers",
+    "ex_units_0": "units",
+    "ex_units_1": "units",
+    "ex_seq_len": "seq_len",
+    "ex_vocab": "vocab",
+    "ex_embedding_dim": "embedding_dim",
+    "ex_features": "features",
+    "ex_batch": "batch",
+    "ex_dense": "dense",
+}
+
+
+def test_every_number_box_states_its_range_in_its_help() -> None:
+    at = _app()
+    for key, value in (("layers", 2), ("head", True), ("fixed_batch", True)):
+        _set(key, value)(at)
+        at.run()
+    boxes = {box.key: box for box in at.sidebar.number_input}
+    _set("input", "tokens")(at)
+    at.run()
+    boxes.update({box.key: box for box in at.sidebar.number_input})
+    assert set(boxes) == set(BOX_LIMITS)
+    for key, box in boxes.items():
+        low, high = LIMITS[BOX_LIMITS[key]]
+        assert explain.value_range(low, high) in (box.help or ""), (key, box.help)
+    assert "1–4,096" in boxes["ex_units_0"].help and "1–5,000" in boxes["ex_seq_len"].help
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "value", "problem"),
+    [
+        ("units_0", "units, layer 1", 5000, "5,000 is too large"),
+        ("seq_len", "Sequence length T", 6000, "6,000 is too large"),
+        ("features", "Features per step", 0, "0 is too small"),
+    ],
+)
+def test_an_out_of_range_number_is_named_under_its_box(
+    key: str, label: str, value: int, problem: str
+) -> None:
+    at = _app()
+    _set(key, value)(at)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    low, high = LIMITS[BOX_LIMITS[f"ex_{key}"]]
+    message = explain.out_of_range(label, value, low, high)
+    assert message.startswith(f"{label} must be a whole number from {low:,} to {high:,}")
+    assert message.endswith(problem)
+    [error] = at.sidebar.error
+    assert error.value == f"{message}." and error.icon == ":material/error:"
+    # The box keeps what was typed (the browser no longer drops it silently) ...
+    assert at.number_input(key=f"ex_{key}").value == value
+    # ... nothing is drawn from a value the model cannot take, and the page says why.
+    assert not at.metric and not at.table
+    assert any(message in e.value and "⚠️" not in e.value for e in at.main.error)
+    assert _query(at) == DEFAULT_SPEC.to_query()  # the link keeps the last model shown
+    # A good value brings the page back.
+    _set(key, 12)(at)
+    at.run()
+    assert not at.error
+    assert_page_matches(at, spec_of_state(at))
+
+
+def spec_of_state(at: AppTest) -> ModelSpec:
+    from bilstm_lab.ui.explorer import spec_from_state
+
+    return spec_from_state(at.session_state)
+
+
+def test_every_bad_box_says_so_and_a_bad_depth_keeps_the_units_boxes() -> None:
+    at = _app()
+    _set("layers", 2)(at)
+    at.run()
+    _set("units_1", 5000)(at)
+    at.run()
+    _set("seq_len", 6000)(at)
+    at.run()
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert "units, layer 2 must be a whole number from 1 to 4,096 — 5,000 is too large" in errors
+    assert "Sequence length T must be a whole number from 1 to 5,000 — 6,000 is too large" in errors
+    _set("layers", 9)(at)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "from 1 to 6 — 9 is too large" in " ".join(e.value for e in at.sidebar.error)
+    keys = [box.key for box in at.sidebar.number_input]
+    assert keys.count("ex_units_0") == 1 and "ex_units_1" in keys and "ex_units_2" not in keys
+    for key, value in (("units_1", 16), ("layers", 3), ("seq_len", 8)):
+        _set(key, value)(at)
+        at.run()
+    assert_page_matches(at, DEFAULT_SPEC.with_changes(units=(64, 16, 16), input=FeatureInput(8)))
+
+
+@pytest.mark.parametrize(
+    ("cell", "variant"), [("lstm", "BiLSTM"), ("gru", "BiGRU"), ("rnn", "BiSimpleRNN")]
+)
+def test_the_merge_mode_label_names_the_chosen_cell(cell: str, variant: str) -> None:
+    at = _app()
+    _set("cell", cell)(at)
+    at.run()
+    labels = [control.label for control in at.sidebar.get("button_group")]
+    assert f"Merge mode ({variant})" in labels
+    assert not any("LSTM" in label for label in labels if cell != "lstm")

@@ -40,7 +40,7 @@ VALUES = st.one_of(
             "mul",
             "64,32",
             "1,2,3,4,5,6,7",
-            "seed000-ex3",
+            "stacked-classifier",
             "",
             "-1",
             "1e3",

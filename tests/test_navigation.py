@@ -78,7 +78,12 @@ def test_home_is_the_default_page_and_renders_first(declared: Declared) -> None:
     assert (home.title, home.url_path) == ("Home", "")  # first in the sidebar, served at /
     assert declared.current[0].title == "Home"
     assert declared.page_configs == [
-        {"page_title": "BiLSTM Lab", "page_icon": APP_ICON, "layout": "wide"}
+        {
+            "page_title": "BiLSTM Lab",
+            "page_icon": APP_ICON,
+            "layout": "wide",
+            "initial_sidebar_state": "auto",  # "collapsed" in presenter mode (ui/display.py)
+        }
     ]
 
 

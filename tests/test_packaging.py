@@ -117,7 +117,7 @@ def test_installed_copy_is_the_wheel_not_the_checkout(installed: Installed) -> N
     assert Path(result.stdout.strip()).is_relative_to(installed.venv)
 
 
-def _seed000_ex3(bidirectional: bool) -> keras.Model:
+def _stacked_classifier(bidirectional: bool) -> keras.Model:
     """The stacked-LSTM text classifier preset, written out in plain Keras."""
 
     def wrap(layer: keras.layers.Layer) -> keras.layers.Layer:
@@ -136,12 +136,12 @@ def _seed000_ex3(bidirectional: bool) -> keras.Model:
 
 def test_installed_command_summary_json_is_real_keras(installed: Installed) -> None:
     result = installed.run(
-        installed.bin("bilstm-lab"), "summary", "--preset", "seed000-ex3", "--json"
+        installed.bin("bilstm-lab"), "summary", "--preset", "stacked-classifier", "--json"
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     for key, bidirectional in (("unidirectional", False), ("bidirectional", True)):
-        model = _seed000_ex3(bidirectional)
+        model = _stacked_classifier(bidirectional)
         facts = keras_layer_facts(model)
         variant = payload[key]
         assert variant["total_params"] == model.count_params()

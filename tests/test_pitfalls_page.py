@@ -76,7 +76,7 @@ def test_param_and_stacked_tables(app: AppTest) -> None:
     stacked = app.dataframe[2].value
     assert list(stacked["BiLSTM"]) == ["98,816", "41,216"]
     assert list(stacked["ratio"]) == ["2.00×", "3.32×"]
-    assert list(stacked["Keras agrees"]) == ["✓", "✓"]
+    assert list(stacked["Keras agrees"]) == ["yes", "yes"]
 
 
 def test_leakage_card_trains_on_demand(app: AppTest) -> None:

@@ -18,7 +18,7 @@ from bilstm_lab.core import explain
 from bilstm_lab.core.formatting import accuracy
 from bilstm_lab.core.tasks import DEFAULT_TASK
 from bilstm_lab.core.train_config import default_config, model_spec
-from bilstm_lab.core.train_fields import config_query
+from bilstm_lab.core.train_fields import FIELDS, config_query
 from bilstm_lab.models.builder import build_model
 from bilstm_lab.render.training_charts import CEILING_NAME
 from bilstm_lab.ui.pool import worker_pool
@@ -305,3 +305,68 @@ def test_lock_hides_the_controls_and_trains_the_linked_settings() -> None:
         200,
     )
     assert at.query_params["lock"] == "1"
+
+
+# --- the controls: ranges, a value outside them, and their words --------------------------------
+
+
+def _numeric_controls(at: AppTest) -> dict[str, object]:
+    return {
+        widget.key: widget
+        for kind in ("slider", "select_slider", "number_input")
+        for widget in at.sidebar.get(kind)
+    }
+
+
+def test_every_number_control_states_its_range_in_its_help(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("look_ahead").run()  # draws k and the delay too
+    controls = _numeric_controls(app)
+    expected = {"seq_len", "k", "vocab", "samples", "units", "epochs", "learning_rate"}
+    assert set(controls) == {f"tl_{name}" for name in expected | {"seed", "target_delay"}}
+    for key, control in controls.items():
+        values = FIELDS[key.removeprefix("tl_")].page
+        low, high = (values[0], values[-1]) if len(values) > 2 else values
+        assert explain.value_range(low, high) in control.help, (key, control.help)  # type: ignore[attr-defined]
+    assert "0–2,147,483,647" in app.number_input(key="tl_seed").help
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"), [(3_000_000_000, "3,000,000,000 is too large"), (-1, "-1 is too small")]
+)
+def test_an_out_of_range_run_number_is_named_under_its_box(
+    app: AppTest, value: int, problem: str
+) -> None:
+    before = dict(app.query_params)
+    app.number_input(key="tl_seed").set_value(value).run()
+    _no_exception(app)
+    message = explain.out_of_range("Run number", value, 0, 2**31 - 1)
+    assert message == f"Run number must be a whole number from 0 to 2,147,483,647 — {problem}"
+    [error] = app.sidebar.error
+    assert error.value == f"{message}." and error.icon == ":material/error:"
+    assert app.number_input(key="tl_seed").value == value  # what was typed stays in the box
+    assert any(message in e.value for e in app.main.error)
+    assert app.button(key="tl_train").disabled is True
+    assert dict(app.query_params) == before  # the link keeps the last good settings
+    app.number_input(key="tl_seed").set_value(5).run()
+    assert not app.error and app.button(key="tl_train").disabled is False
+    assert app.query_params["seed"] == "5"
+
+
+def test_no_control_says_seed_and_the_labels_follow_the_cell(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("look_ahead").run()
+    for cell, uni, bi in (("lstm", "LSTM", "BiLSTM"), ("gru", "GRU", "BiGRU")):
+        app.selectbox(key="tl_cell").set_value(cell).run()
+        _no_exception(app)
+        words = [
+            text
+            for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle")
+            for widget in app.sidebar.get(kind)
+            for text in (widget.label, widget.help or "")  # type: ignore[attr-defined]
+        ]
+        words += [caption.value for caption in app.sidebar.caption]
+        assert not any("seed" in text.lower() for text in words), words
+        assert app.number_input(key="tl_seed").label == "Run number"
+        assert app.number_input(key="tl_seed").help.startswith(explain.RUN_NUMBER_HELP)
+        toggle = app.toggle(key="tl_match_params")
+        assert toggle.label == explain.match_params_label((bi, uni)) == f"Parameter-matched {uni}"
+        assert toggle.help == explain.match_params_help((bi, uni))

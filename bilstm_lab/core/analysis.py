@@ -101,7 +101,7 @@ class VariantAnalysis:
     @property
     def label(self) -> str:
         """``LSTM`` or ``BiLSTM`` (``GRU``/``BiGRU``, ``SimpleRNN``/``BiSimpleRNN``)."""
-        return ("Bi" if self.bidirectional else "") + self.spec.cell.keras_name
+        return self.spec.cell.variant_name(self.bidirectional)
 
     def to_dict(self) -> dict[str, Any]:
         """The variant as the CLI's JSON shows it."""

@@ -68,6 +68,26 @@ def torch_count(count: int | None) -> str:
     return NO_TORCH_EQUIVALENT if count is None else fmt(count)
 
 
+EXPLORER_INTRO = (
+    "Change any control on the left: the plain and the bidirectional variant update side by "
+    "side. Every number is computed in pure Python; **Verify with real Keras** builds both "
+    "models and checks them."
+)
+#: The Explorer's intro on a locked classroom link (no controls to change).
+EXPLORER_LOCKED_INTRO = (
+    "The plain and the bidirectional variant of one model, side by side. Every number is "
+    "computed in pure Python and checked against real Keras by the lab's tests."
+)
+
+
+def stack_caption(uni: str, bi: str) -> str:
+    """The line above the two layer stacks: how to read the picture."""
+    return (
+        f"Shapes on the arrows. Each {uni} layer sits level with the two directions of its "
+        f"{bi} twin, so the picture reads across, layer by layer."
+    )
+
+
 def torch_difference(model: Cell | ModelSpec) -> str:
     """One sentence on how PyTorch's count of the recurrent layers relates to Keras's.
 
@@ -94,9 +114,10 @@ def torch_difference(model: Cell | ModelSpec) -> str:
             "recurrent) just as PyTorch's b_ih and b_hh, so the counts agree."
         )
     extra = "4·u" if spec.cell is Cell.LSTM else "u"
+    # Not opening with "PyTorch": the callers put "PyTorch:" or "Keras vs PyTorch:" before it.
     return (
-        f"PyTorch keeps two bias vectors (b_ih and b_hh) where Keras keeps one, so each "
-        f"direction of each {spec.cell.torch_name} layer has {extra} more parameters in PyTorch."
+        f"Each direction of each {spec.cell.torch_name} layer has {extra} more parameters in "
+        "PyTorch, which keeps two bias vectors (b_ih and b_hh) where Keras keeps one."
     )
 
 
@@ -105,13 +126,14 @@ def weight_blocks(spec: ModelSpec, gate_names: Sequence[str]) -> str:
     gates = len(gate_names)
     biases = spec_bias_vectors(spec)
     parts = "an **input kernel** (d×u), a **recurrent kernel** (u×u)"
+    article = "an" if spec.cell is Cell.LSTM else "a"  # read aloud: "an el-es-tee-em", "a GRU"
     bias = {
         0: " and no bias (use_bias=False)",
         1: " and a **bias**",
         2: " and two **biases** (input and recurrent: reset_after=True)",
     }[biases]
     return (
-        f"Each direction of a {spec.cell.keras_name} layer has **{gates} weight block"
+        f"Each direction of {article} {spec.cell.keras_name} layer has **{gates} weight block"
         f"{'s' if gates > 1 else ''}** ({', '.join(gate_names)}), and each block has {parts}"
         f"{bias}. The bidirectional variant has a forward and a backward copy of all of it."
     )
@@ -135,9 +157,16 @@ def torch_line(spec: ModelSpec) -> str:
     return f"PyTorch: {torch_difference(spec)}"
 
 
-def fresh_layers(names: tuple[str, ...]) -> str:
-    """A conversion's layers that start from new random weights, to be retrained."""
-    return "Freshly initialised (retrain them): " + ", ".join(names)
+def fresh_layers(names: Sequence[str], markdown: bool = False) -> str:
+    """A conversion's layers that start from new random weights, to be retrained (the Convert
+    page, the CLI and the notebook API).
+
+    Args:
+        names: the layers' paths.
+        markdown: set each name as code (for the page); plain text otherwise.
+    """
+    shown = [f"`{name.replace('`', '')}`" for name in names] if markdown else list(names)
+    return "Freshly initialised — retrain these: " + ", ".join(shown)
 
 
 # --- training results ---------------------------------------------------------------------------
@@ -145,8 +174,12 @@ def fresh_layers(names: tuple[str, ...]) -> str:
 
 def variant_names(config: TrainConfig) -> tuple[str, str]:
     """Display names ``(bidirectional, unidirectional)``, e.g. ``("BiLSTM", "LSTM")``."""
-    keras_name = Cell(config.cell).keras_name
-    return f"Bi{keras_name}", keras_name
+    return cell_variant_names(Cell(config.cell))
+
+
+def cell_variant_names(cell: Cell) -> tuple[str, str]:
+    """Display names ``(bidirectional, unidirectional)`` of a cell's two variants."""
+    return cell.variant_name(True), cell.variant_name(False)
 
 
 @dataclass(frozen=True)
@@ -313,12 +346,75 @@ def _ranges(steps: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
+# --- number controls: their ranges, and a value outside them -----------------------------------
+
+
+def _amount(value: float) -> str:
+    """A bound or a typed value as the page writes it: ``4,096``, ``0.001``."""
+    return fmt(value) if isinstance(value, int) else f"{value:,g}"
+
+
+def value_range(low: float, high: float) -> str:
+    """A control's range in short: ``1–4,096``."""
+    return f"{_amount(low)}–{_amount(high)}"
+
+
+def range_help(low: float, high: float, about: str = "", choices: Sequence[float] = ()) -> str:
+    """A number control's help: what it sets (``about``, if given), then its range.
+
+    Args:
+        low: the smallest value the control takes; ints for a whole-number control.
+        high: the largest value the control takes.
+        about: a sentence on what the control sets, put before the range.
+        choices: the values of a control that offers a fixed set of them.
+    """
+    whole = isinstance(low, int) and isinstance(high, int)
+    if choices:
+        values = f"Range: {value_range(low, high)}; the choices are "
+        values += ", ".join(_amount(choice) for choice in choices) + "."
+    else:
+        values = f"Range: {value_range(low, high)}" + (" (whole numbers)." if whole else ".")
+    return f"{about} {values}" if about else values
+
+
+def out_of_range(label: str, value: object, low: float, high: float) -> str:
+    """What is wrong with a value typed into a number control, naming the control and its range:
+    ``units, layer 1 must be a whole number from 1 to 4,096 — 5,000 is too large``.
+
+    Args:
+        label: the control's label, as the page shows it.
+        value: the value received (``None`` for an empty box).
+        low: the smallest value allowed; ints for a whole-number control.
+        high: the largest value allowed.
+    """
+    whole = isinstance(low, int) and isinstance(high, int)
+    if value is None:
+        problem = "the box is empty"
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        problem = f"{str(value)[:40]!r} is not a number"
+    elif value > high:
+        problem = f"{_amount(value)} is too large"
+    elif value < low:
+        problem = f"{_amount(value)} is too small"
+    elif whole and not float(value).is_integer():
+        problem = f"{_amount(value)} is not a whole number"
+    else:
+        problem = f"received {_amount(value)}"
+    kind = "a whole number" if whole else "a number"
+    return f"{label} must be {kind} from {_amount(low)} to {_amount(high)} — {problem}"
+
+
 # --- the Training Lab page and `bilstm_lab train` -----------------------------------------------
 
-TRAINING_LAB_INTRO = (
-    "Train a plain LSTM and a BiLSTM on the same batches, and see at which time steps the "
-    "future context helps."
-)
+
+def training_lab_intro(names: tuple[str, str]) -> str:
+    """The line under an empty Training Lab; ``names`` as `variant_names` gives them."""
+    return (
+        f"Train a plain {names[1]} and a {names[0]} on the same batches, and see at which time "
+        "steps the future context helps."
+    )
+
+
 TASK_HELP = (
     "Each task states its rule; the ones that need the future cannot be solved by a model "
     "that reads left to right only. Choosing a task loads the settings its lesson needs."
@@ -329,16 +425,35 @@ TARGET_DELAY_HELP = (
     "d steps before answering. On look-ahead it catches up once d ≥ k — at the price of d "
     "steps of latency."
 )
-MATCH_PARAMS_HELP = (
-    "Widen the LSTM until it has as many parameters as the BiLSTM, so the BiLSTM's win cannot "
-    "be put down to its extra weights."
-)
+RUN_NUMBER_HELP = "The same number repeats a run exactly: same starting weights, same data."
+
+
+def match_params_help(names: tuple[str, str]) -> str:
+    """The parameter-matching toggle's help; ``names`` as `variant_names` gives them."""
+    return (
+        f"Widen the {names[1]} until it has as many parameters as the {names[0]}, so the "
+        f"{names[0]}'s win cannot be put down to its extra weights."
+    )
+
+
 SAMPLE_CAPTION = "A held-out sequence: each model's answer at each step; × marks a wrong answer."
-RUNS_CAPTION = (
-    "Try the target-delay trade-off: on look-ahead, run with d = 0, then d = k. With d ≥ k the "
-    "LSTM catches up — but it answers d steps late. Toggle 'Parameter-matched LSTM' to rule out "
-    "the BiLSTM's extra weights as the reason it wins."
-)
+
+
+def match_params_label(names: tuple[str, str]) -> str:
+    """The parameter-matching toggle's label: ``Parameter-matched LSTM``."""
+    return f"Parameter-matched {names[1]}"
+
+
+def runs_caption(names: tuple[str, str]) -> str:
+    """The line under the runs table; ``names`` as `variant_names` gives them."""
+    match_label = match_params_label(names)
+    return (
+        "Try the target-delay trade-off: on look-ahead, run with d = 0, then d = k. With d ≥ k "
+        f"the {names[1]} catches up — but it answers d steps late. Toggle '{match_label}' to "
+        f"rule out the {names[0]}'s extra weights as the reason it wins."
+    )
+
+
 LINK_FALLBACK = "This link had settings the lab cannot use, so they fell back to defaults:"
 LOCKED_NOTE = "Settings fixed by this link"
 
@@ -425,7 +540,7 @@ def locked_settings(config: TrainConfig) -> str:
         f"{config.epochs} epochs",
         f"{config.units} units",
         f"learning rate {config.learning_rate:g}",
-        f"seed {config.seed}",
+        f"run number {config.seed}",  # the control's label ("seed" is the URL's field name)
     ]
     if config.match_params:
         knobs.append("parameter-matched")
@@ -458,10 +573,11 @@ def job_failed(what: str, error: BaseException | None) -> str:
 
 
 def verification_summary(ok: bool, checked: int, mismatched: int, with_torch: bool) -> str:
-    """One line saying what "Verify with real Keras" found."""
+    """One line saying what "Verify with real Keras" found: a sentence, with no stop, that
+    needs no prefix ("Verified with Keras: all 12 numbers agree")."""
     frameworks = "Keras and PyTorch" if with_torch else "Keras"
     if ok:
-        return f"verified with {frameworks}: all {checked} numbers agree"
+        return f"Verified with {frameworks}: all {checked} numbers agree"
     return f"{mismatched} of {checked} numbers differ from {frameworks}"
 
 
@@ -735,3 +851,17 @@ PITFALL_INTERRUPTED = (
 def pitfall_failed(error: BaseException) -> str:
     """A demonstration ended with another error (its job's own, or it left the queue)."""
     return f"This demonstration failed: {type(error).__name__}: {error}"
+
+
+# --- display: presenter mode and the locked classroom view (`bilstm_lab.ui.display`) -----------
+
+PRESENTER_LABEL = "Presenter mode"
+PRESENTER_HELP = (
+    "For a projector: hides this sidebar, and makes the text and the charts larger. The page's "
+    "link gets ?present=1, so you can share or bookmark it. To leave: reopen the sidebar with "
+    "» at the top left and switch this off."
+)
+LOCKED_VIEW = (
+    "Locked classroom view: controls hidden. Open this page's link without ?lock=1 to change "
+    "the settings."
+)

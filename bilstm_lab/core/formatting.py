@@ -32,6 +32,21 @@ def format_shape(shapes: Sequence[_Dims]) -> str:
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
 
 
+#: An invisible break opportunity: lets a narrow table column wrap a long formula or type.
+SOFT_BREAK = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with soft breaks after ``·``, ``(`` and ``+``, where a wrapped line reads well.
+
+    ``2 × 4·64·(100+64+1) = 84,480`` has no space inside ``4·64·(100+64+1)``, so a narrow
+    column (two tables side by side on a projector) clipped it; the soft breaks let it wrap.
+    """
+    for mark in ("·", "(", "+"):
+        text = text.replace(mark, mark + SOFT_BREAK)
+    return text
+
+
 def format_shape_runs(shapes: Sequence[_Dims]) -> str:
     """``(2, 8), 4 × (2, 4)``: consecutive repeated shapes counted, so a line stays short."""
     parts: list[str] = []

@@ -59,8 +59,8 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 #: The built-in example models (key -> title), in the order the Convert page offers them. The
 #: models themselves are built in a worker by `bilstm_lab.models.examples`.
 EXAMPLE_TITLES: dict[str, str] = {
-    "seed000-ex3": "Stacked LSTM (64, 32) + Dense classifier on token ids (Functional)",
-    "seed000-ex2": "Embedding + LSTM(64) + Dense classifier on token ids (Functional)",
+    "stacked-classifier": "Stacked LSTM (64, 32) + Dense classifier on token ids (Functional)",
+    "embedding-classifier": "Embedding + LSTM(64) + Dense classifier on token ids (Functional)",
     "gru-tagger": "GRU(16) → GRU(8) → Dense(3) tagger (Sequential)",
 }
 

@@ -177,7 +177,7 @@ class ParamRow:
 
 @dataclass(frozen=True)
 class StackedDemo:
-    """Seed article 000's stacked model: per recurrent layer, LSTM vs BiLSTM parameters.
+    """The ``stacked-classifier`` preset: per recurrent layer, LSTM vs BiLSTM parameters.
 
     Attributes:
         rows: ``(name, uni_params, bi_params, keras_uni, keras_bi, uni_width, bi_width)`` per

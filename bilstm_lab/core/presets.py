@@ -1,8 +1,8 @@
-"""Named model specs: every model in the two seed articles, plus a few teaching models.
+"""Named model specs: every model in the two source articles, plus a few teaching models.
 
-Each seed preset carries the article's own code (verbatim), and a note wherever the article's
-prose says something real Keras does not (the tests run that code and compare every number).
-Pure Python: no TensorFlow import.
+Each article preset carries the article's own code (verbatim), and a note wherever the
+article's prose says something real Keras does not (the tests run that code and compare every
+number). Pure Python: no TensorFlow import.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ class Preset:
     """A named spec.
 
     Attributes:
-        key: the short name used by ``--preset`` and in URLs.
+        key: the short name used by ``--preset`` and ``preset=`` (see also `PRESET_ALIASES`).
         title: a one-line title.
         source: where the model comes from (an article example, or "teaching").
         spec: the model.
         note: what to notice, including where the article's prose and real Keras disagree.
-        article_code: the article's own code, verbatim, for seed presets.
+        article_code: the article's own code, verbatim, for article presets.
         assumptions: values the article leaves undefined and the preset fills in.
     """
 
@@ -43,8 +43,8 @@ class Preset:
     assumptions: str = ""
 
 
-SEED_000 = "“How can I convert an LSTM to a BiLSTM in TensorFlow?” (seed article 000)"
-SEED_004 = "“How can a basic LSTM cell be converted to a bidirectional LSTM?” (seed article 004)"
+ARTICLE_TENSORFLOW = "the article “How can I convert an LSTM to a BiLSTM in TensorFlow?”"
+ARTICLE_BASIC_CELL = "the article “How can a basic LSTM cell be converted to a bidirectional LSTM?”"
 
 _CODE_000_1 = """import tensorflow as tf
 from tensorflow.keras import layers
@@ -148,15 +148,15 @@ class BidirectionalLSTM(nn.Module):
 model = BidirectionalLSTM(input_size=embedding_dim, hidden_size=64, output_size=num_classes)
 """
 
-_SEED_004_VALUES = (
+_BASIC_CELL_VALUES = (
     "vocabulary_size = 10000, embedding_dim = 128, sequence_length = 20, num_classes = 5"
 )
 
 PRESETS: tuple[Preset, ...] = (
     Preset(
-        key="seed000-ex1",
-        title="Basic LSTM → BiLSTM on float features",
-        source=f"{SEED_000}, example 1",
+        key="features-basic",
+        title="One BiLSTM layer on float features",
+        source=f"from {ARTICLE_TENSORFLOW}, example 1",
         spec=ModelSpec(units=(64,), input=FeatureInput(seq_len=10, features=100), batch_size=32),
         note=(
             "The article's figures hold: (32, 10, 64) becomes (32, 10, 128), and the layer's "
@@ -166,9 +166,9 @@ PRESETS: tuple[Preset, ...] = (
         article_code=_CODE_000_1,
     ),
     Preset(
-        key="seed000-ex2",
-        title="Embedding + LSTM + Dense classifier",
-        source=f"{SEED_000}, example 2",
+        key="embedding-classifier",
+        title="Text classifier: Embedding + BiLSTM + Dense",
+        source=f"from {ARTICLE_TENSORFLOW}, example 2",
         spec=ModelSpec(
             units=(64,),
             return_sequences=False,
@@ -183,9 +183,9 @@ PRESETS: tuple[Preset, ...] = (
         article_code=_CODE_000_2,
     ),
     Preset(
-        key="seed000-ex3",
-        title="Stacked LSTM (64, 32) + Dense classifier",
-        source=f"{SEED_000}, example 3",
+        key="stacked-classifier",
+        title="Stacked BiLSTM text classifier (64, 32 units)",
+        source=f"from {ARTICLE_TENSORFLOW}, example 3",
         spec=ModelSpec(
             units=(64, 32),
             return_sequences=False,
@@ -202,9 +202,9 @@ PRESETS: tuple[Preset, ...] = (
         assumptions="seq_length = 20, vocab_size = 10000, embedding_dim = 128 (from example 2)",
     ),
     Preset(
-        key="seed004-ex1",
+        key="keras-tagger",
         title="Keras Sequential tagger: Embedding + BiLSTM + per-step Dense",
-        source=f"{SEED_004}, example 1",
+        source=f"from {ARTICLE_BASIC_CELL}, example 1",
         spec=ModelSpec(
             units=(64,),
             return_sequences=True,
@@ -213,18 +213,18 @@ PRESETS: tuple[Preset, ...] = (
         ),
         note=(
             "The article leaves vocabulary_size, embedding_dim, sequence_length and num_classes "
-            "undefined; the preset uses " + _SEED_004_VALUES + ". In Keras 3 `input_length` is "
+            "undefined; the preset uses " + _BASIC_CELL_VALUES + ". In Keras 3 `input_length` is "
             "deprecated and ignored, so this Sequential has no input shape: it stays unbuilt and "
             "`summary()` shows no parameters until it is built or called on data. With "
             "return_sequences=True the Dense layer is applied at every time step: (None, 20, 5)."
         ),
         article_code=_CODE_004_1,
-        assumptions=_SEED_004_VALUES,
+        assumptions=_BASIC_CELL_VALUES,
     ),
     Preset(
-        key="seed004-pytorch",
-        title="PyTorch BidirectionalLSTM (as far as a spec describes it)",
-        source=f"{SEED_004}, example 2 (PyTorch)",
+        key="pytorch-classifier",
+        title="PyTorch BiLSTM classifier (as far as a spec describes it)",
+        source=f"from {ARTICLE_BASIC_CELL}, example 2 (PyTorch)",
         spec=ModelSpec(
             units=(64,),
             return_sequences=False,
@@ -310,16 +310,26 @@ PRESETS: tuple[Preset, ...] = (
 
 PRESETS_BY_KEY: dict[str, Preset] = {preset.key: preset for preset in PRESETS}
 
+#: Keys the article presets had before they were named for what they are. `get_preset` still
+#: accepts them (old links, scripts and notebooks keep working); nothing lists them.
+PRESET_ALIASES: dict[str, str] = {
+    "seed000-ex1": "features-basic",
+    "seed000-ex2": "embedding-classifier",
+    "seed000-ex3": "stacked-classifier",
+    "seed004-ex1": "keras-tagger",
+    "seed004-pytorch": "pytorch-classifier",
+}
+
 
 def get_preset(key: str) -> Preset:
-    """Look a preset up by key.
+    """Look a preset up by key (or by one of its old keys, `PRESET_ALIASES`).
 
     Raises:
         SpecError: naming the known keys when ``key`` is not one of them.
     """
     try:
-        return PRESETS_BY_KEY[key]
-    except KeyError:
+        return PRESETS_BY_KEY[PRESET_ALIASES.get(key, key)]
+    except (KeyError, TypeError):  # TypeError: not a string (the API takes any object)
         raise SpecError(
             "preset", f"preset must be one of {', '.join(PRESETS_BY_KEY)}, received {key!r}"
         ) from None

@@ -29,6 +29,11 @@ class Cell(StrEnum):
         """The Keras layer class name (``LSTM``, ``GRU``, ``SimpleRNN``)."""
         return {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}[self.value]
 
+    def variant_name(self, bidirectional: bool) -> str:
+        """The name of a variant: ``LSTM`` or ``BiLSTM`` (``GRU``/``BiGRU``,
+        ``SimpleRNN``/``BiSimpleRNN``); every label that names a variant comes from here."""
+        return ("Bi" if bidirectional else "") + self.keras_name
+
     @property
     def torch_name(self) -> str:
         """The PyTorch module name (``LSTM``, ``GRU``, ``RNN``)."""
@@ -403,7 +408,7 @@ def parse_optional_int(field_name: str, text: str, limit_name: str | None = None
     return parse_int(field_name, text, limit_name)
 
 
-#: The model the lab opens with: the first seed article's first example, minus its batch.
+#: The model the lab opens with: the TensorFlow article's first example, minus its batch.
 DEFAULT_SPEC = ModelSpec()
 
 

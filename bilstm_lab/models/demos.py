@@ -114,7 +114,7 @@ def last_step_demo(
 
 
 def torch_last_step(x: np.ndarray, units: int, seed: int = 0) -> TorchLastStep:
-    """The seed article's ``out[:, -1, :]`` in PyTorch (real torch when installed).
+    """The article's ``out[:, -1, :]`` in PyTorch (real torch when installed).
 
     Args:
         x: input ``(batch, T, d)``, as the article's model receives it.
@@ -299,8 +299,8 @@ def param_counts(units: int = 16, features: int = 8) -> tuple[tuple[ParamRow, ..
 
 
 def stacked_demo() -> StackedDemo:
-    """The ``seed000-ex3`` preset's recurrent layers, from the analysis and from real Keras."""
-    spec = get_preset("seed000-ex3").spec
+    """The ``stacked-classifier`` preset's recurrent layers, from the analysis and from real Keras."""
+    spec = get_preset("stacked-classifier").spec
     comparison = compare(spec)
     uni_model = build_model(spec, bidirectional=False, seed=0)
     bi_model = build_model(spec, bidirectional=True, seed=0)

@@ -55,8 +55,8 @@ def _preset_model(key: str) -> Callable[[int], keras.Model]:
 
 
 _BUILDERS: dict[str, Callable[[int], keras.Model]] = {
-    "seed000-ex3": _preset_model("seed000-ex3"),
-    "seed000-ex2": _preset_model("seed000-ex2"),
+    "stacked-classifier": _preset_model("stacked-classifier"),
+    "embedding-classifier": _preset_model("embedding-classifier"),
     "gru-tagger": sequential_gru_tagger,
 }
 

@@ -103,12 +103,20 @@ def tab_title(page_title: str) -> str:
 def declare_pages() -> st.Page:
     """Declare the app's pages (Home first) and its one page config; return the page to run.
 
-    Called by ``app.py`` on every run.
+    Called by ``app.py`` on every run. Also sets up how every page is displayed (padding,
+    presenter mode, the locked view: `bilstm_lab.ui.display`).
     """
-    from bilstm_lab.ui import home  # home.py imports this module
+    from bilstm_lab.ui import display, home  # both import this module
 
     current = st.navigation([st_page(HOME, home.render), *(st_page(info) for info in PAGES)])
-    st.set_page_config(page_title=tab_title(current.title), page_icon=APP_ICON, layout="wide")
+    display.sync_presenter()
+    st.set_page_config(
+        page_title=tab_title(current.title),
+        page_icon=APP_ICON,
+        layout="wide",
+        initial_sidebar_state=display.sidebar_state(),
+    )
+    display.prepare()
     return current
 
 

@@ -305,9 +305,7 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
     c.metric("Layers to retrain", str(len(report.fresh_layers)))
     if report.fresh_layers:
         st.warning(
-            "Freshly initialised — retrain these: "
-            + ", ".join(f"`{n.replace('`', '')}`" for n in report.fresh_layers),
-            icon=":material/warning:",
+            explain.fresh_layers(report.fresh_layers, markdown=True), icon=":material/warning:"
         )
 
     st.subheader("What happened to each layer")

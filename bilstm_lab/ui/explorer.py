@@ -15,8 +15,8 @@ import streamlit as st
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare, has_torch_equivalent
-from bilstm_lab.core.errors import TooLargeToVerify
-from bilstm_lab.core.formatting import fmt, format_shape
+from bilstm_lab.core.errors import TooLargeToVerify, check_number
+from bilstm_lab.core.formatting import breakable, fmt, format_shape
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
 from bilstm_lab.core.spec import (
     ACTIVATIONS,
@@ -35,8 +35,9 @@ from bilstm_lab.core.spec import (
 from bilstm_lab.core.verification import Verification
 from bilstm_lab.render.breakdown import GATE_NAMES, PARTS, breakdown_figure, parameter_breakdown
 from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
-from bilstm_lab.render.stack import stack_dot
+from bilstm_lab.render.stack import stacks_dot
 from bilstm_lab.render.unrolled import unrolled_figure
+from bilstm_lab.ui import display
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
 
@@ -107,16 +108,19 @@ def spec_from_state(state: Any) -> ModelSpec:
     def get(name: str) -> Any:
         return state[_key(name)]
 
-    depth = int(get("layers"))
-    units = tuple(int(get(f"units_{index}")) for index in range(depth))
+    def number(name: str) -> int:
+        return read_number(state, name)
+
+    depth = number("layers")
+    units = tuple(number(f"units_{index}") for index in range(depth))
     # Hidden controls are not read: T while the length is variable, reset_after off a GRU.
-    seq_len = None if get("variable_length") else int(get("seq_len"))
+    seq_len = None if get("variable_length") else number("seq_len")
     input_spec: InputSpec
     if get("input") == "tokens":
-        input_spec = TokenInput(seq_len, int(get("vocab")), int(get("embedding_dim")))
+        input_spec = TokenInput(seq_len, number("vocab"), number("embedding_dim"))
     else:
-        input_spec = FeatureInput(seq_len, int(get("features")))
-    head = DenseHead(int(get("dense")), get("dense_activation")) if get("head") else None
+        input_spec = FeatureInput(seq_len, number("features"))
+    head = DenseHead(number("dense"), get("dense_activation")) if get("head") else None
     return ModelSpec(
         cell=get("cell"),
         units=units,
@@ -127,7 +131,7 @@ def spec_from_state(state: Any) -> ModelSpec:
         reset_after=bool(get("reset_after")) if _shows_reset_after(state) else True,
         input=input_spec,
         head=head,
-        batch_size=int(get("batch")) if get("fixed_batch") else None,
+        batch_size=number("batch") if get("fixed_batch") else None,
     )
 
 
@@ -162,9 +166,10 @@ def _on_control() -> None:
 def _on_layers() -> None:
     # A new layer starts with the units of the layer below it, not a stale value.
     state = st.session_state
-    depth = int(state[_key("layers")])
-    for index in range(int(state.get(_key("shown_layers"), depth)), depth):
-        state[_key(f"units_{index}")] = state[_key(f"units_{index - 1}")]
+    depth = _valid_depth(state)
+    if depth is not None:  # a bad depth draws no new boxes: its error shows under the box
+        for index in range(int(state.get(_key("shown_layers"), depth)), depth):
+            state[_key(f"units_{index}")] = state[_key(f"units_{index - 1}")]
     _on_control()
 
 
@@ -172,7 +177,11 @@ def _init_from_url() -> None:
     """On a fresh visit (or back from another page), read the spec from the URL."""
     if _key("cell") in st.session_state:
         return
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    params = {
+        key: st.query_params.get_all(key)
+        for key in st.query_params
+        if key not in display.DISPLAY_FLAGS
+    }
     last_shown = st.session_state.get(_key("url_spec"))
     if not params and last_shown:
         # Back from another page (whose URL has no spec): Streamlit dropped the widgets'
@@ -201,19 +210,62 @@ def matching_preset(spec: ModelSpec) -> str | None:
 # ------------------------------------------------------------------ controls
 
 
-def _number(
-    label: str, name: str, limit: str, help_text: str | None = None, on_change: Any = None
-) -> None:
+#: The sidebar's number boxes (besides one units box per layer): name -> (label, `LIMITS` key).
+NUMBER_BOXES: dict[str, tuple[str, str]] = {
+    "layers": ("Stacking depth (recurrent layers)", "layers"),
+    "seq_len": ("Sequence length T", "seq_len"),
+    "vocab": ("Vocabulary", "vocab"),
+    "embedding_dim": ("Embedding size", "embedding_dim"),
+    "features": ("Features per step", "features"),
+    "batch": ("Batch size", "batch"),
+    "dense": ("Dense units", "dense"),
+}
+
+
+def _box(name: str) -> tuple[str, str, str]:
+    """A number box's label, its `LIMITS` key, and the field its errors name (its slot)."""
+    if name.startswith("units_"):
+        return f"units, layer {int(name.removeprefix('units_')) + 1}", "units", "units"
+    label, limit = NUMBER_BOXES[name]
+    return label, limit, name
+
+
+def read_number(state: Any, name: str) -> int:
+    """The value of number box ``name``, checked against its range.
+
+    Raises:
+        SpecError: naming the box's field, with a message that names the box and its range.
+    """
+    label, limit, field_name = _box(name)
+    low, high = LIMITS[limit]
+    value = state[_key(name)]
+    try:
+        return int(check_number(label, value, low, high, error=SpecError))
+    except SpecError:
+        raise SpecError(field_name, explain.out_of_range(label, value, low, high)) from None
+
+
+def _valid_depth(state: Any) -> int | None:
+    """The stacking depth the layers box holds, or ``None`` while it holds a bad value."""
+    try:
+        return read_number(state, "layers")
+    except SpecError:
+        return None
+
+
+def _number(name: str, drawn: list[str], on_change: Any = None) -> None:
+    """A number box with its range in its help. It has no min/max: the browser would drop an
+    out-of-range value silently; the server checks it (`read_number`) and says what is wrong."""
+    label, limit, _ = _box(name)
     low, high = LIMITS[limit]
     st.number_input(
         label,
-        min_value=low,
-        max_value=high,
         step=1,
         key=_key(name),
-        help=help_text,
+        help=explain.range_help(low, high),
         on_change=on_change or _on_control,
     )
+    drawn.append(name)
 
 
 def render_controls() -> tuple[ModelSpec | None, SpecError | None]:
@@ -227,7 +279,12 @@ def render_controls() -> tuple[ModelSpec | None, SpecError | None]:
     _keep_defaults(matching_spec_or_default())
     slots: dict[str, Any] = {}
     with st.sidebar:
-        _draw_controls(slots)
+        drawn = _draw_controls(slots)
+    # Every box holding a bad value says so, not just the first one the spec would read.
+    errors = [error for name in drawn if (error := _number_error(name)) is not None]
+    if errors:
+        _show_number_errors(errors, slots)
+        return None, errors[0]
     try:
         spec = spec_from_state(st.session_state)
     except SpecError as error:
@@ -236,8 +293,21 @@ def render_controls() -> tuple[ModelSpec | None, SpecError | None]:
     return spec, None
 
 
-def _draw_controls(slots: dict[str, Any]) -> None:
-    """The widgets, top to bottom; ``slots`` gets an empty placeholder under each group."""
+def _number_error(name: str) -> SpecError | None:
+    try:
+        read_number(st.session_state, name)
+    except SpecError as error:
+        return error
+    return None
+
+
+def _draw_controls(slots: dict[str, Any]) -> list[str]:
+    """The widgets, top to bottom; ``slots`` gets an empty placeholder under each group.
+
+    Returns:
+        The names of the number boxes drawn (the hidden ones are not read).
+    """
+    drawn: list[str] = []
     st.selectbox(
         "Preset",
         [CUSTOM, *PRESETS_BY_KEY],
@@ -246,8 +316,8 @@ def _draw_controls(slots: dict[str, Any]) -> None:
         format_func=lambda key: (
             "— your own settings —" if key == CUSTOM else f"{PRESETS_BY_KEY[key].title}"
         ),
-        help="Every model from the two seed articles, and a few teaching models. "
-        "Choosing one sets every control.",
+        help="Every example model of two articles on turning an LSTM into a BiLSTM, and a few "
+        "teaching models. Choosing one sets every control.",
     )
     st.segmented_control(
         "Cell",
@@ -259,14 +329,16 @@ def _draw_controls(slots: dict[str, Any]) -> None:
     )
     slots["cell"] = st.empty()
     _draw_cell_options(slots)
-    _number("Stacking depth (recurrent layers)", "layers", "layers", on_change=_on_layers)
+    _number("layers", drawn, on_change=_on_layers)
     slots["layers"] = st.empty()
-    depth = int(st.session_state[_key("layers")])
+    depth = _valid_depth(st.session_state)
+    if depth is None:  # a bad depth: keep the units boxes of the last good one
+        depth = int(st.session_state.get(_key("shown_layers"), 1))
     st.session_state[_key("shown_layers")] = depth
     columns = st.columns(min(depth, 3))
     for index in range(depth):
         with columns[index % len(columns)]:
-            _number(f"units, layer {index + 1}", f"units_{index}", "units")
+            _number(f"units_{index}", drawn)
     slots["units"] = st.empty()
     st.toggle(
         "Last layer returns sequences" if depth > 1 else "Return sequences",
@@ -281,8 +353,9 @@ def _draw_controls(slots: dict[str, Any]) -> None:
             "(batch, T, width), to read."
         )
     slots["return_sequences"] = st.empty()
+    bidirectional = Cell(st.session_state[_key("cell")]).variant_name(bidirectional=True)
     st.segmented_control(
-        "Merge mode (BiLSTM)",
+        f"Merge mode ({bidirectional})",
         [mode.value for mode in MergeMode],
         key=_key("merge_mode"),
         on_change=_on_control,
@@ -311,17 +384,17 @@ def _draw_controls(slots: dict[str, Any]) -> None:
         "the time axis of every shape reads None.",
     )
     if not st.session_state[_key("variable_length")]:
-        _number("Sequence length T", "seq_len", "seq_len")
+        _number("seq_len", drawn)
     slots["seq_len"] = st.empty()
     if st.session_state[_key("input")] == "tokens":
         left, right = st.columns(2)
         with left:
-            _number("Vocabulary", "vocab", "vocab")
+            _number("vocab", drawn)
         with right:
-            _number("Embedding size", "embedding_dim", "embedding_dim")
+            _number("embedding_dim", drawn)
         slots["vocab"] = slots["embedding_dim"] = st.empty()
     else:
-        _number("Features per step", "features", "features")
+        _number("features", drawn)
         slots["features"] = st.empty()
     st.toggle(
         "Fixed batch size",
@@ -330,18 +403,19 @@ def _draw_controls(slots: dict[str, Any]) -> None:
         on_change=_on_control,
     )
     if st.session_state[_key("fixed_batch")]:
-        _number("Batch size", "batch", "batch")
+        _number("batch", drawn)
     slots["batch"] = st.empty()
     st.toggle("Dense head", key=_key("head"), on_change=_on_control)
     if st.session_state[_key("head")]:
         left, right = st.columns(2)
         with left:
-            _number("Dense units", "dense", "dense")
+            _number("dense", drawn)
         with right:
             st.selectbox(
                 "Activation", ACTIVATIONS, key=_key("dense_activation"), on_change=_on_control
             )
     slots["dense"] = slots["dense_activation"] = st.empty()
+    return drawn
 
 
 def _draw_cell_options(slots: dict[str, Any]) -> None:
@@ -373,27 +447,49 @@ def matching_spec_or_default() -> ModelSpec:
 
 def _show_error(error: SpecError, slots: dict[str, Any]) -> None:
     slot = slots.get(error.field, slots["cell"])
-    slot.error(f"⚠️ {error}")
+    slot.error(f"{error}.", icon=":material/error:")
     # A combination error names one field; point at the other control that takes part.
     if error.field == "merge_mode":
         if st.session_state[_key("head")]:
             slots["dense"].warning(
-                "A Dense layer takes one tensor; merge mode None returns two (see merge mode)."
+                "A Dense layer takes one tensor; merge mode None returns two (see merge mode).",
+                icon=":material/warning:",
             )
-        if int(st.session_state[_key("layers")]) > 1:
+        if (_valid_depth(st.session_state) or 1) > 1:
             slots["layers"].warning(
                 "Stacking needs one tensor between layers; merge mode None returns two "
-                "(see merge mode)."
+                "(see merge mode).",
+                icon=":material/warning:",
             )
+
+
+def _show_number_errors(errors: list[SpecError], slots: dict[str, Any]) -> None:
+    """Each bad number under its box (boxes sharing a slot, like the units, share a message)."""
+    messages: dict[int, tuple[Any, list[str]]] = {}
+    for error in errors:
+        slot = slots.get(error.field, slots["cell"])
+        messages.setdefault(id(slot), (slot, []))[1].append(f"{error}.")
+    for slot, texts in messages.values():
+        slot.error("\n\n".join(texts), icon=":material/error:")
 
 
 # ------------------------------------------------------------------ tables and numbers
 
 
 def variant_table(variant: VariantAnalysis) -> pd.DataFrame:
-    """One variant's layers as displayed: every number is the analysis's, formatted."""
+    """One variant's layers as displayed: every number is the analysis's, formatted.
+
+    Types and formulas get soft breaks (`breakable`) so two tables side by side fit a
+    projector without clipping a column.
+    """
     rows = [
-        (row.name, row.type, format_shape(row.output_shapes), fmt(row.params), row.formula)
+        (
+            row.name,
+            breakable(row.type),
+            format_shape(row.output_shapes),
+            fmt(row.params),
+            breakable(row.formula),
+        )
         for row in variant.layers
     ]
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
@@ -518,7 +614,10 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
             elif ok:
                 st.success(f"{summary[0].upper()}{summary[1:]}.", icon=":material/verified:")
             else:
-                st.error(f"✗ {summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches))
+                st.error(
+                    f"{summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches),
+                    icon=":material/error:",
+                )
 
 
 # ------------------------------------------------------------------ diagrams and code
@@ -554,11 +653,8 @@ def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
     """Tabs: layer stack (DOT), unrolled in time (plotly), where the parameters go."""
     stack, time, where = st.tabs(["Layer stack", "Unrolled in time", "Where the parameters go"])
     with stack:
-        left, right = st.columns(2)
-        for column, variant in ((left, comparison.uni), (right, comparison.bi)):
-            with column:
-                st.markdown(f"**{variant.label}** — shapes on the arrows")
-                st.graphviz_chart(stack_dot(variant), width="content")
+        st.caption(explain.stack_caption(comparison.uni.label, comparison.bi.label))
+        st.graphviz_chart(stacks_dot(comparison, display.text_scale()), width="content")
     with time:
         choice = st.segmented_control(
             "Variant",
@@ -572,10 +668,10 @@ def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
             label_visibility="collapsed",
         )
         figure = unrolled_figure(spec, bidirectional=choice != "uni")
-        st.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
+        display.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
     with where:
         st.markdown(explain.weight_blocks(spec, GATE_NAMES[spec.cell]))
-        st.plotly_chart(
+        display.plotly_chart(
             breakdown_figure([comparison.uni, comparison.bi]),
             key=_key("breakdown_chart"),
             config={"displayModeBar": False},
@@ -587,17 +683,17 @@ def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
 def render_code(spec: ModelSpec, preset: Preset | None) -> None:
     """Keras code for both variants, the diff, and the PyTorch equivalent; copy and download."""
     st.subheader("Code")
-    label = spec.cell.keras_name
+    label, bi_label = spec.cell.variant_name(False), spec.cell.variant_name(True)
     uni_tab, bi_tab, diff_tab, torch_tab = st.tabs(
-        [f"Keras {label}", f"Keras Bi{label}", f"What changes ({label} → Bi{label})", "PyTorch"]
+        [f"Keras {label}", f"Keras {bi_label}", f"What changes ({label} → {bi_label})", "PyTorch"]
     )
     files = [
         (uni_tab, keras_code(spec, False), f"{label.lower()}_keras.py", "python"),
-        (bi_tab, keras_code(spec, True), f"bi{label.lower()}_keras.py", "python"),
-        (diff_tab, keras_diff(spec), f"{label.lower()}_to_bi{label.lower()}.diff", "diff"),
+        (bi_tab, keras_code(spec, True), f"{bi_label.lower()}_keras.py", "python"),
+        (diff_tab, keras_diff(spec), f"{label.lower()}_to_{bi_label.lower()}.diff", "diff"),
     ]
     if has_torch_equivalent(spec):
-        files.append((torch_tab, torch_code(spec, True), f"bi{label.lower()}_torch.py", "python"))
+        files.append((torch_tab, torch_code(spec, True), f"{bi_label.lower()}_torch.py", "python"))
     else:
         torch_tab.info(explain.torch_difference(spec), icon=":material/info:")
     for tab, source, file_name, language in files:
@@ -611,7 +707,7 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
                 key=_key(f"download_{file_name}"),
             )
     if preset is not None and preset.article_code:
-        with st.expander(f"The article's own code ({preset.source})"):
+        with st.expander(f"The original code, {preset.source}"):
             if preset.assumptions:
                 st.caption(f"Values the article leaves undefined: {preset.assumptions}")
             st.code(preset.article_code, language="python")
@@ -622,6 +718,9 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
 
 def _sync_url(spec: ModelSpec) -> None:
     query = spec.to_query()
+    # The display flags (?present=1, ?lock=1) stay in the URL.
+    flags = [key for key in display.DISPLAY_FLAGS if key in st.query_params]
+    query.update({key: st.query_params[key] for key in flags})
     current = {key: st.query_params.get(key) for key in st.query_params}
     if current != query:
         st.query_params.from_dict(query)
@@ -630,11 +729,7 @@ def _sync_url(spec: ModelSpec) -> None:
 def render_page() -> None:
     """The whole Explorer page (the page script only sets up and calls this)."""
     st.title("Architecture Explorer")
-    st.markdown(
-        "Change any control on the left: the plain and the bidirectional variant update side "
-        "by side. Every number is computed in pure Python; **Verify with real Keras** builds "
-        "both models and checks them."
-    )
+    st.markdown(explain.EXPLORER_LOCKED_INTRO if display.locked() else explain.EXPLORER_INTRO)
     spec, error = render_controls()
     if spec is not None and st.session_state.get(_key("url_spec")) not in (None, spec.to_json()):
         st.session_state[_key("url_warnings")] = []  # the user has moved on from the bad link
@@ -647,7 +742,7 @@ def render_page() -> None:
     if spec is None or error is not None:
         st.error(
             f"This combination cannot work, so nothing is drawn: {error}. "
-            "Change the control marked ⚠️ in the sidebar."
+            "Change the control with the red message under it, in the sidebar."
         )
         return
     st.session_state[_key("url_spec")] = spec.to_json()

@@ -8,6 +8,7 @@ from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.spec import DEFAULT_SPEC, FeatureInput, ModelSpec
 from bilstm_lab.render.unrolled import unrolled_figure
+from bilstm_lab.ui import display
 from bilstm_lab.ui.common import APP_TITLE, PAGES, st_page
 
 
@@ -51,7 +52,7 @@ def render() -> None:
         small = ModelSpec(units=(8,), input=FeatureInput(seq_len=4, features=3))
         figure = unrolled_figure(small, bidirectional=True)
         figure.update_layout(title={"text": "A BiLSTM unrolled over 4 steps"}, height=380)
-        st.plotly_chart(figure, key="home_unrolled", config={"displayModeBar": False})
+        display.plotly_chart(figure, key="home_unrolled", config={"displayModeBar": False})
 
     st.subheader("Pages")
     for info in PAGES:

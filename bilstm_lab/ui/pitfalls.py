@@ -33,6 +33,7 @@ from bilstm_lab.core.pitfall_results import (
     StackedDemo,
     StackingDemo,
 )
+from bilstm_lab.ui import display
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
 from bilstm_lab.workers.job import Job, JobState
@@ -246,7 +247,7 @@ def card_stacked(demo: StackedDemo) -> None:
                     "LSTM": fmt(uni),
                     "BiLSTM": fmt(bi),
                     "ratio": f"{bi / uni:.2f}×",
-                    "Keras agrees": "✓" if (k_uni, k_bi) == (uni, bi) else "✗",
+                    "Keras agrees": "yes" if (k_uni, k_bi) == (uni, bi) else "no",
                 }
                 for name, uni, bi, k_uni, k_bi, uni_w, bi_w in demo.rows
             ]
@@ -265,7 +266,7 @@ def leakage_intro() -> bool:
         "looks brilliant: its backward direction has already *read* the next token. A generator "
         "only ever has the prefix."
     )
-    return st.button("Train the two tiny models (seeded, ~20 s)", key="pitfalls_train")
+    return st.button("Train the two tiny models (about 20 s)", key="pitfalls_train")
 
 
 def card_leakage(train: bool) -> None:
@@ -344,8 +345,8 @@ def render() -> None:
     """Draw the Pitfalls page: a grid of cards, two per row, each filled as its result arrives."""
     st.title("Pitfalls: the classic BiLSTM mistakes, live")
     st.caption(
-        "Every number below is computed now, by real Keras (and PyTorch when installed) on tiny "
-        "seeded models."
+        "Every number below is computed now, by real Keras (and PyTorch when installed), on tiny "
+        "models whose random weights are fixed: the same numbers on every visit."
     )
     # Every job is submitted before any is waited for: the pool runs them side by side.
     started = {name: _start(name) for name, _, _ in CARDS}
@@ -358,7 +359,8 @@ def render() -> None:
                 box.subheader(title)
                 slots.append(box)
     with slots[-1]:
-        train = leakage_intro()
+        # A locked link has no button to press (it is hidden): the card trains by itself.
+        train = leakage_intro() or display.locked()
         leakage_body = st.empty()
     waiting = {name: box.empty() for (name, _, _), box in zip(CARDS, slots, strict=False)}
     for name in waiting:

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from bilstm_lab.core import explain
-from bilstm_lab.core.errors import InputError
+from bilstm_lab.core.errors import InputError, TaskError, check_number
 from bilstm_lab.core.formatting import accuracy, fmt
 from bilstm_lab.core.results import LiveSnapshot, TrainResult
 from bilstm_lab.core.spec import Cell
@@ -41,7 +41,8 @@ from bilstm_lab.render.training_charts import (
     live_figure,
     step_accuracy_figure,
 )
-from bilstm_lab.ui.common import show_input_error, url_flag
+from bilstm_lab.ui import display
+from bilstm_lab.ui.common import show_input_error
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
 from bilstm_lab.workers.job import Job, JobState
@@ -56,8 +57,6 @@ LINK_KEY = "training_lab_link"
 LAST_QUERY_KEY = "training_lab_last_query"
 #: How often the live panel polls the job (a fragment rerun: cheap, no TensorFlow here).
 POLL_SECONDS = 1.0
-#: The URL flag that hides the controls (a classroom link).
-LOCK_FLAG = "lock"
 #: At most this many time steps per row of the held-out sequence table.
 SAMPLE_COLUMNS = 16
 #: How the verdict box is framed for each tone.
@@ -126,17 +125,48 @@ def _sync_url(config: TrainConfig) -> None:
 # --- controls ---------------------------------------------------------------------------------
 
 
-def _slider(label: str, name: str, **options: Any) -> Any:
+def _slider(label: str, name: str, about: str = "", **options: Any) -> Any:
+    """A slider over the field's page range; its help (``about``, if given) states the range."""
     low, high = FIELDS[name].page
-    return st.slider(label, low, high, key=_key(name), **options)
+    help_text = explain.range_help(low, high, about)
+    return st.slider(label, low, high, key=_key(name), help=help_text, **options)
 
 
 def _choice(label: str, name: str, **options: Any) -> Any:
-    return st.select_slider(label, FIELDS[name].page, key=_key(name), **options)
+    """A select slider over the field's page options; its help states their range."""
+    choices = FIELDS[name].page
+    help_text = explain.range_help(min(choices), max(choices), choices=choices)
+    return st.select_slider(label, choices, key=_key(name), help=help_text, **options)
+
+
+def _number(label: str, name: str, about: str) -> TaskError | None:
+    """A number box over the field's page range, stating the range in its help.
+
+    It has no min/max: the browser would drop an out-of-range value silently. The server checks
+    it instead, and a bad value's message is shown right under the box.
+
+    Returns:
+        The error naming the box and its range, or ``None`` for a good value.
+    """
+    low, high = FIELDS[name].page
+    st.number_input(label, step=1, key=_key(name), help=explain.range_help(low, high, about))
+    value = st.session_state[_key(name)]
+    try:
+        check_number(label, value, low, high, error=TaskError)
+    except TaskError:
+        message = explain.out_of_range(label, value, low, high)
+        st.error(f"{message}.", icon=":material/error:")
+        return TaskError(name, message)
+    return None
 
 
 def controls() -> dict[str, Any]:
-    """Draw the task and model controls; return the values they hold (validated later)."""
+    """Draw the task and model controls; return the values they hold (checked by `build_config`).
+
+    Raises:
+        TaskError: once every control is drawn, for a number box holding a value outside its
+            range (the message is already shown under the box).
+    """
     _keep_defaults(st.session_state[_key("task")])
     st.selectbox(
         "Task",
@@ -172,8 +202,7 @@ def controls() -> dict[str, Any]:
     with cols[0]:
         _choice("Learning rate", "learning_rate")
     with cols[1]:
-        low, high = FIELDS["seed"].page
-        st.number_input("Seed", low, high, key=_key("seed"))
+        bad_number = _number("Run number", "seed", explain.RUN_NUMBER_HELP)
     st.selectbox(
         "Cell",
         FIELDS["cell"].page,
@@ -184,10 +213,17 @@ def controls() -> dict[str, Any]:
         _slider(
             "Target delay d (the unidirectional model answers d steps late)",
             "target_delay",
-            help=explain.TARGET_DELAY_HELP,
+            explain.TARGET_DELAY_HELP,
         )
         drawn.append("target_delay")
-    st.toggle("Parameter-matched LSTM", key=_key("match_params"), help=explain.MATCH_PARAMS_HELP)
+    names = explain.cell_variant_names(Cell(st.session_state[_key("cell")]))
+    st.toggle(
+        explain.match_params_label(names),
+        key=_key("match_params"),
+        help=explain.match_params_help(names),
+    )
+    if bad_number is not None:
+        raise bad_number
     return {name: st.session_state[_key(name)] for name in drawn}
 
 
@@ -284,10 +320,10 @@ def live_panel(names: tuple[str, str]) -> None:
     left, right = st.columns([2, 3])
     with left:
         figure = live_figure(list(live.points), live.progress.history, names)
-        st.plotly_chart(figure, key="tl_live_chart")
+        display.plotly_chart(figure, key="tl_live_chart")
     if live.steps is not None:
         with right:
-            st.plotly_chart(step_accuracy_figure(live.steps, names), key="tl_live_steps")
+            display.plotly_chart(step_accuracy_figure(live.steps, names), key="tl_live_steps")
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -382,10 +418,10 @@ def render_results(result: TrainResult) -> None:
     with right:
         scores = result.step_scores
         if scores is not None:
-            st.plotly_chart(step_accuracy_figure(scores, names), key="tl_step_chart")
+            display.plotly_chart(step_accuracy_figure(scores, names), key="tl_step_chart")
             st.caption(explain.step_chart_caption(names, result.config.target_delay))
         else:
-            st.plotly_chart(live_figure([], result.history, names), key="tl_history_chart")
+            display.plotly_chart(live_figure([], result.history, names), key="tl_history_chart")
     cols = st.columns(3)
     cols[0].metric(f"{names[0]} parameters", fmt(result.params_bi))
     cols[1].metric(
@@ -398,7 +434,7 @@ def render_results(result: TrainResult) -> None:
         st.table(table)
     st.markdown(f"#### Inside the {names[0]}: hidden states on that sequence")
     st.caption(explain.hidden_states_caption(names))
-    st.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
+    display.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
 
 
 def render_runs(names: tuple[str, str]) -> None:
@@ -407,10 +443,10 @@ def render_runs(names: tuple[str, str]) -> None:
     if not runs:
         return
     st.markdown("#### Runs this session")
-    st.caption(explain.RUNS_CAPTION)
+    st.caption(explain.runs_caption(names))
     st.table(runs_table(runs), hide_index=True)
     if any(run["delay"] for run in runs):
-        st.plotly_chart(delay_figure(runs, names), key="tl_delay_chart")
+        display.plotly_chart(delay_figure(runs, names), key="tl_delay_chart")
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -425,10 +461,10 @@ def _settings(locked: bool) -> TrainConfig | None:
         st.markdown(explain.locked_settings(config))
     else:
         _init_from_url()
-        with st.sidebar:
-            st.header("Task and model")
-            values = controls()
         try:
+            with st.sidebar:
+                st.header("Task and model")
+                values = controls()
             config = build_config(values)
         except InputError as error:
             show_input_error(error)
@@ -446,10 +482,15 @@ def _settings(locked: bool) -> TrainConfig | None:
 def render_page() -> None:
     """The whole Training Lab page."""
     st.title("Training Lab")
-    locked = url_flag(LOCK_FLAG)
+    locked = display.locked()
     config = _settings(locked)
     task = config.task_obj if config is not None else get_task(st.session_state[_key("task")])
-    names = explain.variant_names(config) if config is not None else ("BiLSTM", "LSTM")
+    if config is not None:
+        names = explain.variant_names(config)
+    else:  # a bad value somewhere: no run, but the cell control still names the variants
+        names = explain.cell_variant_names(
+            Cell(st.session_state.get(_key("cell"), Cell.LSTM.value))
+        )
     _collect_finished_job()
     job: Job | None = st.session_state.get(JOB_KEY)
     running = job is not None and job.active
@@ -484,4 +525,4 @@ def render_page() -> None:
         render_results(result)
     render_runs(names)
     if result is None and not running:
-        st.caption(explain.TRAINING_LAB_INTRO)
+        st.caption(explain.training_lab_intro(names))

@@ -17,6 +17,7 @@ from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode, ModelSpec
 from bilstm_lab.ui.common import PAGES
+from labharness.text import emoji_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def test_explorer_totals_follow_units_and_merge_mode(
     _totals_shown(page, DEFAULT_SPEC)
     screenshot(page, "explorer")
 
-    units_box = page.get_by_label("units, layer 1")
+    units_box = page.get_by_label("units, layer 1", exact=True)
     units_box.fill("32")
     units_box.press("Enter")
     spec = DEFAULT_SPEC.with_changes(units=(32,))
@@ -71,7 +72,7 @@ def test_explorer_totals_follow_units_and_merge_mode(
     assert _url_param(page, "units") == "32"
 
     # A stacked model: the BiLSTM's second layer grows by more than 2×, and the page says why.
-    depth_box = page.get_by_label("Stacking depth (recurrent layers)")
+    depth_box = page.get_by_label("Stacking depth (recurrent layers)", exact=True)
     depth_box.fill("2")
     depth_box.press("Enter")
     page.locator('[data-testid="stSidebar"]').get_by_role(
@@ -112,12 +113,14 @@ def test_every_page_renders_and_is_photographed(
 ) -> None:
     open_page(page, "/")
     _expect()(page.get_by_role("heading", name="BiLSTM Lab")).to_be_visible()
+    assert emoji_in(page.inner_text("body")) == [], "Home"
     screenshot(page, "home")
     for info in PAGES:
         open_page(page, "/" + info.url_path)
         if info.title == "Architecture Explorer":
             _totals_shown(page, DEFAULT_SPEC)
         assert not page.locator('[data-testid="stException"]').count(), info.title
+        assert emoji_in(page.inner_text("body")) == [], info.title
         screenshot(page, f"page-{info.url_path}")
 
 
@@ -125,7 +128,7 @@ def test_coming_back_from_another_page_keeps_the_model(
     page: Any, open_page: Callable[[Any, str], None]
 ) -> None:
     open_page(page, EXPLORER)
-    units_box = page.get_by_label("units, layer 1")
+    units_box = page.get_by_label("units, layer 1", exact=True)
     units_box.fill("24")
     units_box.press("Enter")
     spec = DEFAULT_SPEC.with_changes(units=(24,))

@@ -36,7 +36,7 @@ def test_train_verify_and_convert_leave_tensorflow_out_of_the_server(
     for _ in range(4):
         epochs.press("ArrowLeft")  # 5 -> 1 epoch
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Train").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Train", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_text("Verdict").wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
 
     # 2. Verify the Explorer's default model with real Keras.

@@ -4,7 +4,6 @@ colours; a copied link reopens the same settings; ``?lock=1`` hides the controls
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from bilstm_lab.core.tasks import DEFAULT_TASK
 from bilstm_lab.core.train_config import default_config
 from bilstm_lab.render.training_charts import BI_COLOR, CEILING_NAME, UNI_COLOR
 from labharness.browser import PROJECTOR_VIEWPORT, SCREENSHOTS
+from labharness.text import emoji_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def _set_slider(page: Any, label: str, presses: int, key: str) -> None:
 
 
 def _train_and_wait(page: Any) -> None:
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Verdict", exact=True).wait_for(timeout=TRAIN_TIMEOUT_MS)
     page.wait_for_timeout(1500)  # let the charts draw
 
@@ -41,11 +41,6 @@ def _path(url: str) -> str:
     """The path and query of a URL, for ``open_page``: ``/Training_Lab?task=…``."""
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def _has_emoji(text: str) -> bool:
-    # Symbols ("So": ✅, ⏳, ⚠ …) and the emoji variation selector: what a kiosk cannot draw.
-    return any(unicodedata.category(ch) == "So" or ch == "\ufe0f" for ch in text)
 
 
 def _rgb(hex_colour: str) -> str:
@@ -127,7 +122,7 @@ def test_on_a_projector_the_verdict_and_per_step_chart_are_in_view_after_train(
     assert 0 < chart["shapesBelow"] < steps
     body = page.inner_text("body")
     assert "Traceback" not in body
-    assert not _has_emoji(body), [ch for ch in body if _has_emoji(ch)]
+    assert emoji_in(body) == []
 
 
 def test_a_copied_link_reopens_the_same_settings_and_lock_hides_the_controls(
@@ -156,7 +151,7 @@ def test_a_copied_link_reopens_the_same_settings_and_lock_hides_the_controls(
         assert copy.get_by_role("combobox").count() == 0
         body = copy.inner_text("body")
         assert "Settings fixed by this link" in body and "11 epochs" in body
-        assert copy.get_by_role("button", name="Train").is_enabled()
+        assert copy.get_by_role("button", name="Train", exact=True).is_enabled()
     finally:
         other.close()
 
@@ -172,7 +167,7 @@ def test_train_a_small_configuration_and_see_results(
     _set_slider(page, "Epochs", 5, "ArrowLeft")
     _set_slider(page, "Training samples", 2, "ArrowLeft")
     page.wait_for_timeout(800)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     # The Stop button becomes active while training runs.
     page.get_by_role("button", name="Stop").wait_for(timeout=30_000)
     page.get_by_text("Verdict", exact=True).wait_for(timeout=TRAIN_TIMEOUT_MS)

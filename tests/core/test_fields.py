@@ -49,8 +49,8 @@ def test_every_string_field_but_input_is_settable() -> None:
 
 def test_nothing_given_is_the_start() -> None:
     assert spec_from_settings({}) == DEFAULT_SPEC
-    preset = get_preset("seed000-ex3").spec
-    assert spec_from_settings({}, preset="seed000-ex3") == preset
+    preset = get_preset("stacked-classifier").spec
+    assert spec_from_settings({}, preset="stacked-classifier") == preset
     assert spec_from_settings({}, base=preset) == preset
 
 
@@ -65,12 +65,12 @@ def test_values_of_any_python_type() -> None:
 def test_input_kind_follows_the_fields_given() -> None:
     tokens = spec_from_settings({"vocab": 50})
     assert tokens.input == TokenInput(DEFAULT_SPEC.input.seq_len, 50, TokenInput().embedding_dim)
-    features = spec_from_settings({"features": 7}, preset="seed000-ex2")
+    features = spec_from_settings({"features": 7}, preset="embedding-classifier")
     assert isinstance(features.input, FeatureInput) and features.input.features == 7
 
 
 def test_none_means_none() -> None:
-    preset = get_preset("seed000-ex3").spec
+    preset = get_preset("stacked-classifier").spec
     assert preset.head is not None
     assert spec_from_settings({"dense": None}, base=preset).head is None
     assert (
@@ -86,7 +86,7 @@ def test_none_means_none() -> None:
         ({"input": "tokens"}, {}, "input is not a model field"),
         ({"features": 3, "embedding_dim": 4}, {}, "describe different inputs"),
         ({"dense_activation": "relu"}, {}, "dense_activation needs dense"),
-        ({}, {"preset": "seed000-ex3", "base": DEFAULT_SPEC}, "not both"),
+        ({}, {"preset": "stacked-classifier", "base": DEFAULT_SPEC}, "not both"),
         ({"units": "0"}, {}, "units must be between 1 and 4096, received 0"),
     ],
 )
@@ -96,5 +96,5 @@ def test_bad_settings_name_the_field(given: dict, start: dict, message: str) -> 
 
 
 def test_dense_activation_may_change_an_existing_head() -> None:
-    spec = spec_from_settings({"dense_activation": "relu"}, preset="seed000-ex3")
+    spec = spec_from_settings({"dense_activation": "relu"}, preset="stacked-classifier")
     assert spec.head is not None and spec.head.activation == "relu"

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from bilstm_lab.core.formatting import (
+    SOFT_BREAK,
+    breakable,
     csv_text,
     factor,
     fmt,
@@ -148,3 +150,11 @@ def test_pure_python() -> None:
         "if m in sys.modules); assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_breakable_adds_invisible_breaks_only() -> None:
+    formula = "2 × 4·64·(100+64+1) = 84,480"
+    wrapped = breakable(formula)
+    assert wrapped.replace(SOFT_BREAK, "") == formula
+    assert wrapped.count(SOFT_BREAK) == 5  # after each ·, ( and +
+    assert breakable("Bidirectional(LSTM)") == f"Bidirectional({SOFT_BREAK}LSTM)"

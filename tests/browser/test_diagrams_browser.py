@@ -1,0 +1,108 @@
+"""The Explorer's diagrams on a projector (1280×720): readable text and aligned stacks.
+
+Every preset's layer-stack picture, and the worst cases (return_state with merge mode None,
+a six-layer stack with return_state and a head) on every diagram tab, are measured in a real
+Chromium: the size a student sees is the SVG font size times the scale the page drew it at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from bilstm_lab.core.analysis import compare
+from bilstm_lab.core.presets import PRESETS
+from bilstm_lab.core.spec import DenseHead, MergeMode, ModelSpec
+from labharness.browser import PROJECTOR_VIEWPORT
+
+pytestmark = pytest.mark.browser
+
+EXPLORER = "/Architecture_Explorer"
+#: The smallest text a student at the back of a classroom can read off a projector.
+MIN_TEXT_PX = 12.0
+
+#: Rendered font size of every visible SVG text inside ``selector`` (px on screen).
+TEXT_SIZES_JS = """(selector) => Array.from(document.querySelectorAll(selector + ' svg text'))
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0 && t.getScreenCTM())
+    .map(t => [t.textContent.trim().slice(0, 40),
+               parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a])"""
+
+#: Vertical centre of each Graphviz node, by node id (the id is the node's <title>).
+NODE_CENTRES_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll(
+    '[data-testid="stGraphVizChart"] g.node')).map(g => {
+        const box = g.getBoundingClientRect();
+        return [g.querySelector('title').textContent, box.top + box.height / 2];
+    }))"""
+
+WORST_CASES = {
+    "return-state-merge-none": ModelSpec(units=(64,), return_state=True, merge_mode=MergeMode.NONE),
+    "six-layers": ModelSpec(
+        units=(4096, 64, 64, 64, 64, 64), return_state=True, head=DenseHead(10, "softmax")
+    ),
+}
+
+
+@pytest.fixture()
+def projector_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _open_spec(open_page: Callable[[object, str], None], page: Any, spec: ModelSpec) -> None:
+    open_page(page, f"{EXPLORER}?{urlencode(spec.to_query())}")
+    page.wait_for_selector('[data-testid="stGraphVizChart"] svg text', timeout=60_000)
+
+
+def _small_texts(page: Any, selector: str) -> list[tuple[str, float]]:
+    sizes = page.evaluate(TEXT_SIZES_JS, selector)
+    assert sizes, f"no text drawn in {selector}"
+    return [(text, round(px, 1)) for text, px in sizes if px < MIN_TEXT_PX]
+
+
+def _check_stacks(page: Any, spec: ModelSpec) -> None:
+    assert _small_texts(page, '[data-testid="stGraphVizChart"]') == []
+    centres = page.evaluate(NODE_CENTRES_JS)
+    for position, row in enumerate(compare(spec).bi.layers):
+        if row.is_recurrent:  # the plain layer is level with its twin's two directions
+            level = centres[f"u{position}"]
+            for direction in ("f", "b"):
+                assert abs(level - centres[f"b{position}_{direction}"]) < 2, (position, centres)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[preset.key for preset in PRESETS])
+def test_every_presets_layer_stacks_are_readable_and_aligned(
+    projector_page: Any, open_page: Callable[[object, str], None], preset: Any
+) -> None:
+    _open_spec(open_page, projector_page, preset.spec)
+    _check_stacks(projector_page, preset.spec)
+
+
+@pytest.mark.parametrize("name", list(WORST_CASES))
+def test_worst_cases_are_readable_on_every_diagram_tab(
+    projector_page: Any,
+    open_page: Callable[[object, str], None],
+    screenshot: Callable[[object, str], object],
+    name: str,
+) -> None:
+    spec = WORST_CASES[name]
+    _open_spec(open_page, projector_page, spec)
+    _check_stacks(projector_page, spec)
+    screenshot(projector_page, f"diagrams-{name}-stack-1280")
+    for tab in ("Unrolled in time", "Where the parameters go"):
+        projector_page.get_by_role("tab", name=tab).click()
+        projector_page.wait_for_selector(
+            '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"] svg text', timeout=60_000
+        )
+        projector_page.wait_for_timeout(500)  # plotly lays out after the element appears
+        assert (
+            _small_texts(
+                projector_page, '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"]'
+            )
+            == []
+        )
+    screenshot(projector_page, f"diagrams-{name}-tabs-1280")
