@@ -392,3 +392,23 @@ def test_json_shape_of_multi_output_layer() -> None:
     # forward, backward, then h and c of each direction: six tensors.
     assert row["output_shape"] == [[None, 4]] * 6
     assert analyze(spec, False).layers[0].to_dict()["output_shape"] == [[None, 4]] * 3
+
+
+def test_a_deep_stack_says_its_repeated_growth_once() -> None:
+    from bilstm_lab.core import explain
+    from bilstm_lab.core.analysis import same_growth_runs
+
+    comparison = compare(ModelSpec(units=(64, 64, 64, 64, 64, 64)))
+    runs = same_growth_runs(comparison.layer_ratios())
+    assert [[r.name for r in run] for run in runs] == [
+        ["bilstm_1"],
+        ["bilstm_2", "bilstm_3", "bilstm_4", "bilstm_5", "bilstm_6"],
+    ]
+    headline = explain.parameter_headline(comparison)
+    assert headline.count("because") == 1
+    assert "2.99× in bilstm_2 – bilstm_6 (5 layers) because each one's input widened" in headline
+    reasons = explain.growth_reasons(comparison)
+    assert len(reasons) == 2 and "(**2.99×**) each:" in reasons[1]
+    # Layers that differ are never merged into one run.
+    mixed = compare(ModelSpec(units=(64, 32, 32, 16)))
+    assert [len(run) for run in same_growth_runs(mixed.layer_ratios())] == [1, 1, 1, 1]

@@ -114,7 +114,10 @@ def test_an_old_preset_key_still_works(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0
     code, new, _ = run_cli(capsys, "summary", "--preset", "stacked-classifier")
     assert code == 0 and old == new
-    assert "Preset stacked-classifier: from the article “How can I convert" in new
+    assert (
+        "Preset stacked-classifier: Stacked BiLSTM text classifier (64, 32 units) — from the article “How can I convert"
+        in new
+    )
 
 
 BAD_ARGS = [

@@ -58,8 +58,8 @@ def assert_page_matches(at: AppTest, spec: ModelSpec) -> None:
     uni, bi = comparison.uni, comparison.bi
     assert _metric(at, f"{uni.label} total (Keras)") == fmt(uni.total_params)
     assert _metric(at, f"{bi.label} total (Keras)") == fmt(bi.total_params)
-    assert _metric(at, "whole model ratio") == f"{comparison.total_ratio:.2f}×"
-    assert _metric(at, "recurrent layers ratio") == f"{comparison.recurrent_ratio:.2f}×"
+    assert _metric(at, "Whole model ratio") == f"{comparison.total_ratio:.2f}×"
+    assert _metric(at, "Recurrent layers ratio") == f"{comparison.recurrent_ratio:.2f}×"
     for table, variant in zip(at.table[:2], (uni, bi), strict=True):
         # The soft breaks only let a narrow column wrap; the text is the analysis's.
         frame = table.value.replace(SOFT_BREAK, "", regex=True)

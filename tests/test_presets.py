@@ -185,3 +185,13 @@ def test_old_keys_still_name_their_presets() -> None:
         assert old not in PRESETS_BY_KEY
     assert get_preset("seed000-ex3").key == "stacked-classifier"
     assert spec_from_settings({}, preset="seed004-pytorch") == get_preset("pytorch-classifier").spec
+
+
+def test_a_teaching_models_heading_has_no_source_tag() -> None:
+    from bilstm_lab.core.presets import PRESETS, TEACHING
+
+    for preset in PRESETS:
+        expected = f"**{preset.title}**"
+        if preset.source != TEACHING:
+            expected += f" — {preset.source}"
+        assert preset.heading(markdown=True) == expected

@@ -197,7 +197,7 @@ def run_summary(args: argparse.Namespace) -> int:
     print(FORMATS[args.format](compare(spec)).rstrip("\n"))  # CSV text ends in its own newline
     if args.format == "table" and args.preset:
         preset = get_preset(args.preset)
-        print(f"\nPreset {preset.key}: {preset.source}.\n{preset.note}")
+        print(f"\nPreset {preset.key}: {preset.heading()}.\n{preset.note}")
     if not args.verify:
         return 0
     from bilstm_lab.models.verify import verify_spec

@@ -9,6 +9,7 @@ from this before TensorFlow is loaded.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,6 +408,21 @@ class Comparison:
                 )
             )
         return ratios
+
+
+def same_growth_runs(ratios: list[LayerRatio]) -> list[list[LayerRatio]]:
+    """``ratios`` cut into runs of consecutive layers that grow identically (all but the name).
+
+    A deep stack's layers 2…6 usually grow by the same factor for the same reason; the page
+    says it once for the run instead of five times.
+    """
+    runs: list[list[LayerRatio]] = []
+    for ratio in ratios:
+        if runs and dataclasses.replace(runs[-1][-1], name=ratio.name) == ratio:
+            runs[-1].append(ratio)
+        else:
+            runs.append([ratio])
+    return runs
 
 
 def compare(spec: ModelSpec) -> Comparison:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Collection, Sequence
 
 # A tensor shape; ``None`` for an unknown dimension (the batch, or a variable length).
@@ -37,14 +38,13 @@ SOFT_BREAK = "\u200b"
 
 
 def breakable(text: str) -> str:
-    """``text`` with soft breaks after ``·``, ``(`` and ``+``, where a wrapped line reads well.
+    """``text`` with a soft break before each ``(`` that follows a name.
 
-    ``2 × 4·64·(100+64+1) = 84,480`` has no space inside ``4·64·(100+64+1)``, so a narrow
-    column (two tables side by side on a projector) clipped it; the soft breaks let it wrap.
+    ``Bidirectional(LSTM)`` has no space, so a narrow column (two tables side by side on a
+    projector) clipped it; it may now wrap as ``Bidirectional`` / ``(LSTM)``. Formulas are left
+    alone: they wrap at their spaces, and a break inside ``4·64·(128+64+1)`` reads badly.
     """
-    for mark in ("·", "(", "+"):
-        text = text.replace(mark, mark + SOFT_BREAK)
-    return text
+    return re.sub(r"(?<=[A-Za-z])\(", SOFT_BREAK + "(", text)
 
 
 def format_shape_runs(shapes: Sequence[_Dims]) -> str:

@@ -19,6 +19,9 @@ from bilstm_lab.core.spec import (
     TokenInput,
 )
 
+#: The source of the lab's own teaching models (no article behind them).
+TEACHING = "teaching"
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -27,7 +30,7 @@ class Preset:
     Attributes:
         key: the short name used by ``--preset`` and ``preset=`` (see also `PRESET_ALIASES`).
         title: a one-line title.
-        source: where the model comes from (an article example, or "teaching").
+        source: where the model comes from (an article example, or `TEACHING`).
         spec: the model.
         note: what to notice, including where the article's prose and real Keras disagree.
         article_code: the article's own code, verbatim, for article presets.
@@ -41,6 +44,14 @@ class Preset:
     note: str
     article_code: str = ""
     assumptions: str = ""
+
+    def heading(self, markdown: bool = False) -> str:
+        """``title — source`` for an article's example; just the title for a teaching model.
+
+        ``markdown``: the title in bold.
+        """
+        title = f"**{self.title}**" if markdown else self.title
+        return title if self.source == TEACHING else f"{title} — {self.source}"
 
 
 ARTICLE_TENSORFLOW = "the article “How can I convert an LSTM to a BiLSTM in TensorFlow?”"
@@ -246,7 +257,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="tagger",
         title="Part-of-speech tagger: one label per token",
-        source="teaching",
+        source=TEACHING,
         spec=ModelSpec(
             units=(32,),
             input=TokenInput(seq_len=12, vocab=5_000, embedding_dim=50),
@@ -257,7 +268,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="sentiment-gru",
         title="Sentiment classifier with a GRU",
-        source="teaching",
+        source=TEACHING,
         spec=ModelSpec(
             cell=Cell.GRU,
             units=(32,),
@@ -273,7 +284,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="return-state",
         title="return_state: five tensors out of a BiLSTM",
-        source="teaching",
+        source=TEACHING,
         spec=ModelSpec(
             units=(16,),
             return_sequences=False,
@@ -288,7 +299,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="merge-none",
         title="merge_mode=None: two separate outputs",
-        source="teaching",
+        source=TEACHING,
         spec=ModelSpec(
             units=(16,), merge_mode=MergeMode.NONE, input=FeatureInput(seq_len=8, features=4)
         ),
@@ -297,7 +308,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="deep-sum",
         title="Three stacked layers merged by sum",
-        source="teaching",
+        source=TEACHING,
         spec=ModelSpec(
             units=(32, 32, 32), merge_mode=MergeMode.SUM, input=FeatureInput(seq_len=16, features=8)
         ),

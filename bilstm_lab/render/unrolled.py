@@ -33,7 +33,7 @@ _LEGEND = {
     "forward": "forward cell (t = 1 → T)",
     "backward": "backward cell (t = T → 1)",
     "merge": "merge",
-    "output": "outputs that exist",
+    "output": "returned outputs",
     "state": "returned states",
     "ellipsis": "steps not drawn",
 }
@@ -48,7 +48,8 @@ class Node:
         label: the text drawn in the box (plotly HTML subset).
         x: column position.
         y: row position.
-        kind: input, forward, backward, merge, output, state or ellipsis.
+        kind: input, forward, backward, merge, output, state, ellipsis, or waypoint (where
+            an arrow turns; not drawn).
         tensor: for outputs and states, the index of the model output this box belongs to
             (Keras's order: main output(s), then states); ``None`` otherwise.
         hover: a sentence shown on hover.
@@ -291,18 +292,28 @@ def _draw_summary_output(grid: _Grid, canvas: _Canvas) -> None:
     backward chain's first (each direction's final state)."""
     first, final = grid.steps[0], grid.steps[-1]
     right, out_y = grid.right, grid.out_y
+    if grid.bidirectional:
+        # A straight arrow from the last forward cell down to the summary would cross the last
+        # backward cell, as if that cell fed the output (the misconception Pitfall 1 is about):
+        # it turns at a waypoint right of the chains instead. The backward chain's final state
+        # (at t=1, far left) drops below the chains and runs along the empty row to the right.
+        kind = "merge" if grid.merged else "output"
+        canvas.nodes.append(Node("wf", "", right, _ROWS["forward"], "waypoint"))
+        canvas.arrow(f"f{final}", "wf", kind)
     if grid.merged:
         mode = grid.spec.merge_mode
         canvas.nodes.append(Node("m", _MERGE_SYMBOL[mode], right, grid.merge_y, "merge",
                                  hover=f"merge ({mode.value}) of the two final states"))  # fmt: skip
-        canvas.arrow(f"f{final}", "m", "merge")
-        canvas.arrow(f"b{first}", "m", "merge")
+        canvas.nodes.append(Node("wb", "", grid.x("backward", 0), grid.merge_y, "waypoint"))
+        canvas.arrow("wf", "m", "merge")
+        canvas.arrow(f"b{first}", "wb", "merge")
+        canvas.arrow("wb", "m", "merge")
         canvas.nodes.append(Node("y", "y", right, out_y, "output", 0, hover="the one output"))
         canvas.arrow("m", "y", "output")
     elif grid.split:
         canvas.nodes.append(Node("yf", "y→", right, out_y, "output", 0, hover="forward state at t=T"))  # fmt: skip
         canvas.nodes.append(Node("yb", "y←", -1, out_y, "output", 1, hover="backward state at t=1"))  # fmt: skip
-        canvas.arrow(f"f{final}", "yf", "output")
+        canvas.arrow("wf", "yf", "output")
         canvas.arrow(f"b{first}", "yb", "output")
     else:
         canvas.nodes.append(Node("y", "y", right, out_y, "output", 0, hover="the state at t=T"))
@@ -355,7 +366,10 @@ def _note(spec: ModelSpec, bidirectional: bool) -> str:
 
 
 def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int = 6) -> go.Figure:
-    """Plotly figure of `unrolled`: boxes for cells, arrows for data flow, the note on top.
+    """Plotly figure of `unrolled`: boxes for cells, arrows for data flow.
+
+    The picture's note is not drawn in the figure (a plotly title never wraps, so a long note
+    was cut off mid-word on a projector): show ``unrolled(...).note`` beside it as text.
 
     Args:
         spec: the model.
@@ -377,13 +391,12 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
     bottom = max(node.y for node in picture.nodes)
     figure.update_layout(
         annotations=_arrows(picture),
-        title={"text": f"{variant} unrolled over {_steps_title(spec.input.seq_len)}<br>"
-                       f"<span style='font-size:13px'>{picture.note}</span>",
+        title={"text": f"{variant} unrolled over {_steps_title(spec.input.seq_len)}",
                "x": 0.0, "xanchor": "left"},
         xaxis={"visible": False, "range": [min(xs) - 0.6, max(xs) + 0.6]},
         yaxis={"visible": False, "range": [-0.6, bottom + 0.6]},
         height=200 + 70 * int(bottom),
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend={"orientation": "h", "y": -0.02, "yanchor": "top"},
         plot_bgcolor="#ffffff",
     )  # fmt: skip
@@ -406,10 +419,11 @@ def _node_trace(kind: str, name: str, members: list[Node]) -> go.Scatter:
         text=[node.label for node in members],
         hovertext=[node.hover or node.label for node in members],
         hoverinfo="text",
-        textfont={"size": 20 if is_dots or is_cell else 14, "color": "#222222"},
+        # 18 px labels keep their subscripts (plotly draws them at 70%) above 12 px.
+        textfont={"size": 22 if is_dots or is_cell else 18, "color": "#222222"},
         marker={
             "symbol": "square" if is_cell else "circle",
-            "size": 38,
+            "size": 46,
             "color": "#ffffff",
             "line": {"width": 2.5, "color": COLORS[kind]},
         },
@@ -429,11 +443,13 @@ def _arrows(picture: Unrolled) -> list[dict[str, object]]:
     arrows = []
     for edge in picture.edges:
         source, target = by_id[edge.source], by_id[edge.target]
+        # A waypoint is where an arrow turns: no box to stand off from, no head there.
+        into_turn, from_turn = target.kind == "waypoint", source.kind == "waypoint"
         arrows.append({
             "x": target.x, "y": target.y, "ax": source.x, "ay": source.y,
             "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
-            "showarrow": True, "arrowhead": 2, "arrowsize": 1, "arrowwidth": 1.6,
+            "showarrow": True, "arrowhead": 0 if into_turn else 2, "arrowsize": 1, "arrowwidth": 1.6,
             "arrowcolor": COLORS.get(edge.kind, "#888888") if edge.kind != "input" else "#aaaaaa",
-            "standoff": 17, "startstandoff": 17, "text": "",
+            "standoff": 0 if into_turn else 21, "startstandoff": 0 if from_turn else 21, "text": "",
         })  # fmt: skip
     return arrows

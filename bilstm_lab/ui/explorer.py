@@ -36,7 +36,7 @@ from bilstm_lab.core.verification import Verification
 from bilstm_lab.render.breakdown import GATE_NAMES, PARTS, breakdown_figure, parameter_breakdown
 from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
 from bilstm_lab.render.stack import stacks_dot
-from bilstm_lab.render.unrolled import unrolled_figure
+from bilstm_lab.render.unrolled import unrolled, unrolled_figure
 from bilstm_lab.ui import display
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
@@ -479,8 +479,8 @@ def _show_number_errors(errors: list[SpecError], slots: dict[str, Any]) -> None:
 def variant_table(variant: VariantAnalysis) -> pd.DataFrame:
     """One variant's layers as displayed: every number is the analysis's, formatted.
 
-    Types and formulas get soft breaks (`breakable`) so two tables side by side fit a
-    projector without clipping a column.
+    Types get soft breaks (`breakable`) so two tables side by side fit a projector without
+    clipping a column.
     """
     rows = [
         (
@@ -488,7 +488,7 @@ def variant_table(variant: VariantAnalysis) -> pd.DataFrame:
             breakable(row.type),
             format_shape(row.output_shapes),
             fmt(row.params),
-            breakable(row.formula),
+            row.formula,
         )
         for row in variant.layers
     ]
@@ -519,39 +519,16 @@ def comparison_csv(comparison: Comparison) -> str:
     return frame.to_csv(index=False)
 
 
-def headline(comparison: Comparison) -> str:
-    """One sentence: the recurrent ratio, then each layer that grows by other than 2×."""
-    widths = {
-        bi_row.name: (uni_row.input_width, bi_row.input_width)
-        for uni_row, bi_row in zip(comparison.uni.layers, comparison.bi.layers, strict=True)
-    }
-    parts = [
-        f"**{comparison.bi.label}: {comparison.recurrent_ratio:.2f}× the recurrent parameters**"
-    ]
-    for ratio in comparison.layer_ratios():
-        before, after = widths[ratio.name]
-        if before != after:
-            parts.append(
-                f"{ratio.ratio:.2f}× in {ratio.name} because its input widened "
-                f"from {before} to {after}"
-            )
-    return ", ".join(parts) + "."
-
-
 def render_numbers(comparison: Comparison) -> None:
     """Totals, ratios, the reasons, and the two per-layer tables side by side."""
     uni, bi = comparison.uni, comparison.bi
-    st.markdown(headline(comparison))
+    st.markdown(explain.parameter_headline(comparison))
     cols = st.columns(4)
     cols[0].metric(f"{uni.label} total (Keras)", fmt(uni.total_params))
     cols[1].metric(f"{bi.label} total (Keras)", fmt(bi.total_params))
-    cols[2].metric("whole model ratio", f"{comparison.total_ratio:.2f}×")
-    cols[3].metric("recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×")
-    reasons = [
-        f"- **{ratio.name}**: {fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} "
-        f"(**{ratio.ratio:.2f}×**): {explain.ratio_reason(ratio)}."
-        for ratio in comparison.layer_ratios()
-    ]
+    cols[2].metric("Whole model ratio", f"{comparison.total_ratio:.2f}×")
+    cols[3].metric("Recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×")
+    reasons = explain.growth_reasons(comparison)
     same = [
         f"- **{u.name}**: {fmt(u.params)} in both — it does not depend on the direction."
         for u, b in zip(uni.layers, bi.layers, strict=True)
@@ -667,7 +644,9 @@ def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
             ),
             label_visibility="collapsed",
         )
-        figure = unrolled_figure(spec, bidirectional=choice != "uni")
+        bidirectional = choice != "uni"
+        st.markdown(unrolled(spec, bidirectional).note)  # text beside the figure: it wraps
+        figure = unrolled_figure(spec, bidirectional=bidirectional)
         display.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
     with where:
         st.markdown(explain.weight_blocks(spec, GATE_NAMES[spec.cell]))
@@ -698,7 +677,7 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
         torch_tab.info(explain.torch_difference(spec), icon=":material/info:")
     for tab, source, file_name, language in files:
         with tab:
-            st.code(source, language=language)
+            st.code(source, language=language, wrap_lines=True)  # no sideways scroll
             st.download_button(
                 f"Download {file_name}",
                 source,
@@ -751,7 +730,7 @@ def render_page() -> None:
     preset = PRESETS_BY_KEY[preset_key] if preset_key else None
     st.caption(explain.describe(spec))
     if preset is not None:
-        st.info(f"**{preset.title}** — {preset.source}.\n\n{preset.note}")
+        st.info(f"{preset.heading(markdown=True)}.\n\n{preset.note}")
     comparison = compare(spec)
     render_numbers(comparison)
     render_verify(spec, comparison)

@@ -64,6 +64,12 @@ def _small_texts(page: Any, selector: str) -> list[tuple[str, float]]:
     return [(text, round(px, 1)) for text, px in sizes if px < MIN_TEXT_PX]
 
 
+#: Tables whose content is wider than the room they are given (a clipped column).
+CLIPPED_TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stTable"]'))
+    .map(box => [box.querySelector('table').scrollWidth, box.clientWidth])
+    .filter(([content, room]) => content > room + 1)"""
+
+
 def _check_stacks(page: Any, spec: ModelSpec) -> None:
     assert _small_texts(page, '[data-testid="stGraphVizChart"]') == []
     centres = page.evaluate(NODE_CENTRES_JS)
@@ -80,6 +86,7 @@ def test_every_presets_layer_stacks_are_readable_and_aligned(
 ) -> None:
     _open_spec(open_page, projector_page, preset.spec)
     _check_stacks(projector_page, preset.spec)
+    assert projector_page.evaluate(CLIPPED_TABLES_JS) == []  # no table or column cut off
 
 
 @pytest.mark.parametrize("name", list(WORST_CASES))

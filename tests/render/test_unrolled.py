@@ -84,7 +84,8 @@ def test_unrolled_figure_has_an_arrow_per_edge_and_the_note() -> None:
     picture = unrolled(spec, True)
     figure = unrolled_figure(spec, True)
     assert len(figure.layout.annotations) == len(picture.edges)
-    assert LAST_STEP_NOTE in figure.layout.title.text
+    assert LAST_STEP_NOTE in picture.note
+    assert picture.note not in figure.layout.title.text  # shown beside it: titles never wrap
     labels = [text for trace in figure.data for text in trace.text]
     assert "…" in labels and "x<sub>30</sub>" in labels and "x<sub>1</sub>" in labels
 
