@@ -51,7 +51,7 @@ def render() -> None:
         # Four steps are enough to see both chains; the Explorer draws any model.
         small = ModelSpec(units=(8,), input=FeatureInput(seq_len=4, features=3))
         figure = unrolled_figure(small, bidirectional=True)
-        figure.update_layout(title={"text": "A BiLSTM unrolled over 4 steps"}, height=380)
+        figure.update_layout(title={"text": "A BiLSTM unrolled over 4 steps"})
         display.plotly_chart(figure, key="home_unrolled", config={"displayModeBar": False})
 
     st.subheader("Pages")
