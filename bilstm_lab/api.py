@@ -23,7 +23,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from bilstm_lab.core import comparison_table, explain
+from bilstm_lab.core import comparison_table
 from bilstm_lab.core.analysis import Comparison
 from bilstm_lab.core.analysis import compare as _analyse
 from bilstm_lab.core.conversion import ConversionCheck, ConversionReport, Direction
@@ -118,7 +118,8 @@ class ConversionSummary(ConversionReport):
     """What `to_bidirectional` did to each layer, and the check of the saved result.
 
     A `bilstm_lab.core.conversion.ConversionReport` — ``.rows`` (one `LayerChange` per layer),
-    ``.params_before``, ``.params_after``, ``.fresh_layers`` (to retrain) — plus ``.check``:
+    ``.params_before``, ``.params_after``, ``.retrain_layers`` (with new weights; the
+    ``.backward_fresh_layers`` among them new in their backward half only) — plus ``.check``:
     the converted model was saved, loaded back with ``safe_mode=True`` and run on a batch.
     """
 
@@ -144,8 +145,9 @@ class ConversionSummary(ConversionReport):
     def _repr_html_(self) -> str:
         records = [row.to_dict() for row in self.rows]
         notes = list(self.check.lines())
-        if self.fresh_layers:
-            notes.append(explain.fresh_layers(self.fresh_layers))
+        retrain = self.retrain_note()
+        if retrain:
+            notes.append(retrain)
         paragraphs = "".join(f"<p>{html.escape(note)}</p>" for note in notes)
         totals = f"params: {fmt(self.params_before)} → {fmt(self.params_after)}"
         return (

@@ -228,8 +228,9 @@ def test_convert_names_a_nested_layer_by_its_path(tmp_path: Path) -> None:
     code, out, err = run(["convert", str(source), str(out_path), "--layers", "encoder/lstm"])
     assert code == 0, err
     assert "encoder/lstm → encoder/bi_lstm" in out
-    # Only the layer reading the widened output is new: the head's input width did not change.
-    assert "Freshly initialised — retrain these: top\n" in out
+    # The wrapper's backward half is new, and the layer reading its widened output; the head's
+    # input width did not change.
+    assert "Freshly initialised — retrain these: the backward half of encoder/bi_lstm, top\n" in out
     converted = load_model_file(out_path)
     assert type(layer_at(converted, "encoder/bi_lstm")).__name__ == "Bidirectional"
     assert layer_at(converted, "top").count_params() == 4 * 4 * (12 + 4 + 1)  # input 2 × 6
@@ -243,7 +244,7 @@ def test_convert_twice_one_layer_at_a_time(tmp_path: Path) -> None:
     assert code == 0, err
     # lstm_2 was new after the first step; now it warm-starts from that, and the head widens.
     assert "lstm_2 → bi_lstm_2" in out and "forward ← original, backward new" in out
-    assert "Freshly initialised — retrain these: head\n" in out
+    assert "Freshly initialised — retrain these: the backward half of bi_lstm_2, head\n" in out
     batch = np.random.default_rng(3).normal(size=(2, gallery.T, 3)).astype("float32")
     assert load_model_file(second).predict(batch, verbose=0).shape == (2, 2)
 

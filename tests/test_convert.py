@@ -90,6 +90,13 @@ def test_convert_all_layers(kind: str, depth: int, mode: str, warm: bool) -> Non
     assert report.fresh_layers == tuple(
         r.after for r in report.rows if r.weights in (COLD, WIDTH_CHANGED)
     )
+    # A warm-started wrapper's backward half is new too: it is named, as a half, to retrain.
+    assert report.backward_fresh_layers == tuple(
+        r.after for r in report.rows if r.weights == WARM_STARTED
+    )
+    assert report.retrain_layers == tuple(
+        r.after for r in report.rows if r.weights in (WARM_STARTED, COLD, WIDTH_CHANGED)
+    )
 
     # The saved file reloads and predicts a batch of the right shape, with the same numbers.
     reloaded = load_model_bytes(model_to_bytes(converted), "converted.keras")

@@ -32,7 +32,7 @@ from bilstm_lab.models.examples import EXAMPLES, build_example
 from bilstm_lab.models.introspect import RECURRENT_TYPES, model_info
 from bilstm_lab.models.model_io import load_model_bytes
 from bilstm_lab.models.upload_jobs import convert_upload, example_model, inspect_upload
-from bilstm_lab.render.model_graph import model_dot
+from bilstm_lab.render.model_graph import Role, model_dot
 from bilstm_lab.workers.jobs import JOBS
 from bilstm_lab.workers.worker import _error_message, dumps, loads, resolve
 from tests.conftest import ROOT
@@ -238,7 +238,8 @@ def test_diagram_colours_and_escapes_user_names() -> None:
     x = keras.layers.LSTM(2, name="back\\slash")(x)
     model = keras.Model(inputs, x, name="m")
     info = model_info(model)
-    dot = model_dot(info, highlight=["back\\slash"], fresh=['evil"];x->y[label="'])
+    roles = {"back\\slash": Role.KEPT, 'evil"];x->y[label="': Role.FRESH}
+    dot = model_dot(info, roles)
     # Every quote inside a name is neutralised: the quoted strings pair up on every line.
     for line in dot.splitlines():
         assert line.count('"') % 2 == 0, line

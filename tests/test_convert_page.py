@@ -16,7 +16,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.formatting import fmt
+from bilstm_lab.core.model_info import EXAMPLE_TITLES
 from bilstm_lab.models.convert import to_bidirectional
 from bilstm_lab.models.examples import build_example
 from bilstm_lab.models.introspect import model_info
@@ -60,7 +62,17 @@ def test_example_converts_and_offers_a_download() -> None:
     report = at.dataframe[0].value
     assert isinstance(report, pd.DataFrame)
     assert list(report["weights"]) == [row.weights for row in expected.rows]
-    assert "bi_gru_2" in at.warning[0].value and "dense" in at.warning[0].value
+    # Every layer with new weights, and which part: bi_gru_1 keeps its forward half only.
+    assert at.warning[0].value == expected.retrain_note(markdown=True)
+    assert at.warning[0].value == (
+        "Freshly initialised — retrain these: the backward half of `bi_gru_1`, `bi_gru_2`, `dense`"
+    )
+    assert [m.value for m in at.metric][2] == "3"  # layers to retrain
+    # The key of the diagrams' colours, above them, says what each colour means.
+    key = next(m.value for m in at.markdown if m.value.startswith(explain.CONVERT_KEY_TITLE))
+    for role in ("unchanged", "backward", "fresh"):
+        assert explain.CONVERT_KEY[role] in key
+    assert explain.CONVERT_KEY["kept"] not in key  # no converted layer kept all its weights
     assert len(at.get("download_button")) == 1
     result = at.session_state["convert_result"]
     assert isinstance(result, ConvertedModel)
@@ -71,6 +83,29 @@ def test_example_converts_and_offers_a_download() -> None:
     # Only plain data in the session: the server-safe pickler refuses anything from Keras.
     dumps(result)
     dumps(at.session_state["convert_loaded"])
+
+
+def test_a_locked_link_names_the_example_it_shows() -> None:
+    # ?lock=1 hides the example picker, so the page says which model it converted.
+    title = EXAMPLE_TITLES["gru-tagger"]
+    locked = _app()
+    locked.query_params["lock"] = "1"
+    locked.run()
+    assert not locked.exception and not locked.error
+    assert explain.converted_model_name(title) in [m.value for m in locked.markdown]
+    assert explain.converted_model_name(title) not in [m.value for m in _app().run().markdown]
+
+
+def test_presenter_mode_enlarges_the_diagram_text() -> None:
+    at = _app()
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception and not at.error
+    sizes = {
+        tuple(re.findall(r"fontsize=(\d+)\]", chart.proto.spec))
+        for chart in at.get("graphviz_chart")
+    }
+    assert sizes == {("18", "16")}  # 13 pt and 12 pt, times the presenter scale 1.35
 
 
 def test_options_change_the_conversion() -> None:

@@ -41,6 +41,8 @@ def test_every_card_renders_without_error(app: AppTest) -> None:
     titles = [s.value for s in app.subheader]
     assert len(titles) == 7
     assert titles[0].startswith("1 · ") and titles[-1].startswith("7 · ")
+    # Titles in words, not shorthand (the projector review: "None → 2 tensors; return_state → 5").
+    assert titles[1] == "2 · How many tensors come back?"
 
 
 def test_last_step_card_numbers(app: AppTest) -> None:
@@ -48,9 +50,12 @@ def test_last_step_card_numbers(app: AppTest) -> None:
     metrics = _metrics(app)
     assert metrics["max |Δ| vs last token alone"] == _num(demo.last_vs_one_token) == "0"
     assert metrics["max |Δ| vs the real summary"] == _num(demo.last_vs_summary) != "0"
-    table = app.dataframe[0].value
-    assert list(table["seq[0, -1, u:]"]) == list(table["last token alone"])
-    assert list(table["seq[0, -1, u:]"]) != list(table["real summary (backward)"])
+    table = app.table[0].value
+    assert list(table.columns) == list(page.LAST_STEP_COLUMNS)
+    last_step, alone, summary = page.LAST_STEP_COLUMNS
+    assert list(table[last_step]) == list(table[alone])
+    assert list(table[last_step]) != list(table[summary])
+    assert "`seq[0, -1, u:]`" in "\n".join(c.value for c in app.caption)  # the code, explained
 
 
 def test_outputs_and_stacking_cards(app: AppTest) -> None:
@@ -70,23 +75,34 @@ def test_padding_card_numbers(app: AppTest) -> None:
 
 def test_param_and_stacked_tables(app: AppTest) -> None:
     rows, _ = pitfalls.param_counts()
-    table = app.dataframe[1].value
+    table = app.dataframe[0].value
     assert list(table["Keras"]) == [fmt(r.keras_params) for r in rows]
     assert list(table["PyTorch"]) == [fmt(r.torch_params) for r in rows]
-    stacked = app.dataframe[2].value
+    stacked = app.table[1].value
     assert list(stacked["BiLSTM"]) == ["98,816", "41,216"]
     assert list(stacked["ratio"]) == ["2.00×", "3.32×"]
-    assert list(stacked["Keras agrees"]) == ["yes", "yes"]
+    # It says Keras confirms the lab's counts, not that Keras agrees with "doubled".
+    assert list(stacked["matches Keras"]) == ["yes", "yes"]
+    assert "Keras agrees" not in stacked.columns
 
 
 def test_leakage_card_trains_on_demand(app: AppTest) -> None:
     assert "pitfalls_leakage" not in app.session_state
+    # Untrained, the card holds its button and nothing that only repeats it.
+    assert not any("Press the button" in info.value for info in app.info)
     app.button(key="pitfalls_train").click().run()
     assert not app.exception and not app.error
     demo = app.session_state["pitfalls_leakage"]
-    metrics = _metrics(app)
-    assert metrics["BiLSTM: full seq"] == f"{demo.teacher_forced_bi:.0%}"
-    assert metrics["BiLSTM: prefix"] == f"{demo.generation_bi:.0%}"
+    table = app.table[2].value
+    assert list(table.columns) == list(page.LEAKAGE_COLUMNS)
+    # Each row names its model and what it saw.
+    assert [tuple(row) for row in table.itertuples(index=False)] == [
+        ("BiLSTM", page.SAW_WHOLE, f"{demo.teacher_forced_bi:.0%}"),
+        ("BiLSTM", page.SAW_PREFIX, f"{demo.generation_bi:.0%}"),
+        ("LSTM", page.SAW_WHOLE_CAUSAL, f"{demo.teacher_forced_uni:.0%}"),
+    ]
+    text = "\n".join(m.value for m in app.markdown)
+    assert f"The BiLSTM, generating after {list(demo.sample_prompt)}, writes" in text
     assert demo.teacher_forced_bi > 0.8 and demo.generation_bi < demo.chance + 0.12
 
 

@@ -8,21 +8,35 @@ the browser's fragment does, until the job has ended.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.formatting import accuracy
-from bilstm_lab.core.tasks import DEFAULT_TASK
+from bilstm_lab.core.tasks import DEFAULT_TASK, TASKS
 from bilstm_lab.core.train_config import default_config, model_spec
 from bilstm_lab.core.train_fields import FIELDS, config_query
 from bilstm_lab.models.builder import build_model
 from bilstm_lab.render.training_charts import CEILING_NAME
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.ui.training import JOB_KEY, RESULT_KEY, RUNS_KEY
+from bilstm_lab.ui.training import (
+    DELAY_GENERIC_NAMES,
+    JOB_KEY,
+    NO_BREAK_HYPHEN,
+    RESULT_KEY,
+    RUNS_GENERIC_NAMES,
+    RUNS_KEY,
+    WRONG_CSS,
+    WRONG_MARK,
+    delay_names,
+    runs_table,
+    style_sample,
+)
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "training_lab.py")
@@ -122,10 +136,24 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
         np.testing.assert_allclose(plotted, values, equal_nan=True)
     ceiling = [np.nan if v is None else v for v in traces[CEILING_NAME]["y"]]
     np.testing.assert_allclose(ceiling, [0.25] * 6 + [np.nan] * 2, equal_nan=True)
-    # The sample table marks wrong answers with × (no emoji).
+    # The sample table marks wrong answers with × (no emoji) and shades them.
     table = app.table[0].value
     assert list(table.index) == ["input token", "target", "BiLSTM", "LSTM"]
     assert all(cell.split()[0].isdigit() or cell == "–" for cell in table.loc["BiLSTM"])
+    wrong = {
+        (row, col)
+        for row, values in enumerate(table.to_numpy())
+        for col, cell in enumerate(values)
+        if str(cell).endswith(WRONG_MARK)
+    }
+    styles = app.table[0].proto.arrow_data.styler.styles  # "#T_x_row3_col1, … { css }"
+    shaded = {
+        (int(row), int(col))
+        for rule in styles.splitlines()
+        if WRONG_CSS in rule
+        for row, col in re.findall(r"_row(\d+)_col(\d+)", rule)
+    }
+    assert shaded == wrong
     # Results stay on screen after an unrelated rerun, and the run is listed in %.
     app.number_input(key="tl_seed").set_value(1)
     app.run()
@@ -134,8 +162,10 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
     assert len(_verdict_boxes(app)) == 1 and len(_charts(app)) >= 2
     assert len(app.session_state[RUNS_KEY]) == 1
     runs = app.table[-1].value
-    assert runs["unidirectional accuracy"].tolist() == [accuracy(result.acc_uni)]
-    assert runs["bidirectional accuracy"].tolist() == [accuracy(result.acc_bi)]
+    assert runs["BiLSTM accuracy"].tolist() == [accuracy(result.acc_bi)]
+    assert runs["LSTM accuracy"].tolist() == [accuracy(result.acc_uni)]
+    # Before a run the page said what Train would do; with a result on screen it does not.
+    assert not any(explain.SETTINGS_NOTE + ":" in m.value for m in app.markdown)
 
 
 def test_stop_ends_training_early_keeps_partial_results_and_the_steps_move_live(
@@ -370,3 +400,102 @@ def test_no_control_says_seed_and_the_labels_follow_the_cell(app: AppTest) -> No
         toggle = app.toggle(key="tl_match_params")
         assert toggle.label == explain.match_params_label((bi, uni)) == f"Parameter-matched {uni}"
         assert toggle.help == explain.match_params_help((bi, uni))
+
+
+# --- what the page shows around a run: the empty state, the tables -------------------------------
+
+
+def test_before_a_run_the_page_says_what_train_will_do_with_which_settings(app: AppTest) -> None:
+    config = default_config(DEFAULT_TASK)
+    texts = [m.value for m in app.main.markdown]
+    intro = explain.training_lab_intro(explain.variant_names(config))
+    # Beside the Train button (in the main area, not only in the sidebar presenter mode hides):
+    # what Train does, then the settings, worded as a locked link words them.
+    assert texts.index(intro) < texts.index(explain.current_settings(config))
+    line = explain.settings_line(config)
+    assert explain.current_settings(config).endswith(line)
+    assert explain.locked_settings(config).endswith(line)
+    # The settings line follows the controls.
+    app.slider(key="tl_epochs").set_value(3).run()
+    assert explain.current_settings(config.with_changes(epochs=3)) in [
+        m.value for m in app.main.markdown
+    ]
+
+
+def test_a_locked_link_states_its_settings_once() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    config = default_config("look_ahead")
+    at.query_params.update({**config_query(config), "lock": "1"})
+    at.run()
+    _no_exception(at)
+    texts = [m.value for m in at.main.markdown]
+    assert texts[0] == explain.locked_settings(config)
+    assert explain.training_lab_intro(explain.variant_names(config)) in texts
+    assert sum(explain.settings_line(config) in text for text in texts) == 1
+
+
+def test_k_unused_is_a_caption_on_its_own_line(app: AppTest) -> None:
+    app.selectbox(key="tl_task").set_value("reversal").run()
+    assert explain.K_UNUSED in [caption.value for caption in app.sidebar.caption]
+    assert not [s for s in app.sidebar.slider if s.key == "tl_k"]
+
+
+def _record(cell: str, names: tuple[str, str], acc_uni: float, acc_bi: float) -> dict:
+    return {
+        "task": "Look-ahead", "cell": cell, "names": names, "T": 12, "k": 3, "delay": 0,
+        "matched": False, "acc_uni": acc_uni, "acc_bi": acc_bi, "params_uni": 6468,
+        "params_bi": 12868, "epochs": 5, "seconds": 7.25,
+    }  # fmt: skip
+
+
+def test_the_runs_table_puts_the_bidirectional_model_first_under_short_headers() -> None:
+    runs = [_record("LSTM", ("BiLSTM", "LSTM"), 0.13, 0.99)]
+    table = runs_table(runs)
+    assert list(table.columns) == [
+        "task", "cell", "T", "k", "d", "matched", "BiLSTM accuracy", "LSTM accuracy",
+        "BiLSTM params", "LSTM params", "epochs", "seconds",
+    ]  # fmt: skip
+    assert table.iloc[0]["BiLSTM accuracy"] == accuracy(0.99)
+    assert table.iloc[0]["LSTM params"] == "6,468"
+    # No header is longer than two short words (they fit a 1280 px screen; see the browser test).
+    assert all(len(header.split()) <= 2 for header in table.columns)
+    # Runs of different cells: the headers say which direction, not which cell.
+    mixed = runs_table([*runs, _record("GRU", ("BiGRU", "GRU"), 0.2, 0.98)])
+    bi, uni = RUNS_GENERIC_NAMES
+    assert list(mixed.columns)[6:10] == [
+        f"{bi} accuracy", f"{uni} accuracy", f"{bi} params", f"{uni} params",
+    ]  # fmt: skip
+    assert mixed[f"{bi} accuracy"].tolist() == [accuracy(0.99), accuracy(0.98)]
+    # "Look-ahead" must not break at its hyphen (it wraps at spaces only, if at all).
+    assert table.iloc[0]["task"] == f"Look{NO_BREAK_HYPHEN}ahead"
+
+
+def test_the_delay_chart_names_the_models_of_the_runs_it_plots() -> None:
+    lstm = [_record("LSTM", ("BiLSTM", "LSTM"), acc, 0.99) for acc in (0.13, 0.98)]
+    lstm[1]["delay"] = 3
+    # The controls now hold GRU, but the delayed runs were LSTM runs.
+    other = {**_record("GRU", ("BiGRU", "GRU"), 0.5, 1.0), "task": "Reversal", "k": None}
+    assert delay_names([*lstm, other]) == ("BiLSTM", "LSTM")
+    gru_on_the_same_panel = _record("GRU", ("BiGRU", "GRU"), 0.2, 0.98)
+    assert delay_names([*lstm, gru_on_the_same_panel]) == DELAY_GENERIC_NAMES
+
+
+def test_wrong_answers_are_shaded_and_marked() -> None:
+    table = pd.DataFrame(
+        {"t=0": ["1", "1", "1", f"2 {WRONG_MARK}"], "t=1": ["0", "–", "–", "–"]},
+        index=["input token", "target", "BiLSTM", "LSTM"],
+    )
+    styled = style_sample(table)
+    styled._compute()
+    shaded = {cell for cell, props in styled.ctx.items() if props and props[0][0]}
+    assert shaded == {(3, 0)}
+    wanted = [tuple(part.strip() for part in rule.split(":")) for rule in WRONG_CSS.split(";")]
+    assert styled.ctx[(3, 0)] == wanted
+
+
+def test_the_runs_caption_names_the_task_as_the_task_select_does() -> None:
+    names = ("BiLSTM", "LSTM")
+    caption = explain.runs_caption(names)
+    assert f"“{TASKS['look_ahead'].name}”" in caption
+    assert f"“{explain.match_params_label(names)}”" in caption
+    assert "'" not in caption.replace("'s ", "")  # no straight quotes around names

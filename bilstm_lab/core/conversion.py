@@ -23,6 +23,28 @@ COLD = "new (warm start off)"
 WIDTH_CHANGED = "new: input width changed"
 UNWRAPPED = "forward kept, backward dropped"
 
+
+class Freshness(StrEnum):
+    """Which of a converted layer's weights start from new random values (and must be trained)."""
+
+    #: None: every weight it has came from the original model (or it has no weights).
+    NONE = "none"
+    #: Its backward direction: a warm-started wrapper's forward direction is the original layer.
+    BACKWARD = "backward half"
+    #: All of them (its input width changed, or the wrapper was not warm-started).
+    ALL = "all"
+
+
+#: Each fate's fresh weights.
+FRESHNESS = {
+    KEPT: Freshness.NONE,
+    NO_WEIGHTS: Freshness.NONE,
+    UNWRAPPED: Freshness.NONE,
+    WARM_STARTED: Freshness.BACKWARD,
+    COLD: Freshness.ALL,
+    WIDTH_CHANGED: Freshness.ALL,
+}
+
 #: Largest difference accepted between a converted layer's forward half and the original layer
 #: on the same batch: the same weights run the same operations, so anything above float32
 #: rounding means the conversion changed what the forward direction computes.
@@ -117,9 +139,14 @@ class LayerChange:
     weights: str
 
     @property
+    def freshness(self) -> Freshness:
+        """Which of its weights start from new random values: none, the backward half, all."""
+        return FRESHNESS.get(self.weights, Freshness.NONE)
+
+    @property
     def fresh(self) -> bool:
-        """Whether the layer (or a whole direction of it) starts from new random weights."""
-        return self.weights in (COLD, WIDTH_CHANGED)
+        """Whether the whole layer starts from new random weights."""
+        return self.freshness is Freshness.ALL
 
     def to_dict(self) -> dict[str, Any]:
         """The row as a table or JSON shows it."""
@@ -161,8 +188,30 @@ class ConversionReport:
 
     @property
     def fresh_layers(self) -> tuple[str, ...]:
-        """Names (after conversion) of the layers that start from new random weights."""
+        """Names (after conversion) of the layers whose weights are all new random values."""
         return tuple(row.after for row in self.rows if row.fresh)
+
+    @property
+    def backward_fresh_layers(self) -> tuple[str, ...]:
+        """Names (after conversion) of the wrappers whose backward direction alone is new."""
+        return tuple(row.after for row in self.rows if row.freshness is Freshness.BACKWARD)
+
+    @property
+    def retrain_layers(self) -> tuple[str, ...]:
+        """Names (after conversion) of every layer with new random weights, in model order."""
+        return tuple(row.after for row in self.rows if row.freshness is not Freshness.NONE)
+
+    def freshness_by_layer(self) -> dict[str, Freshness]:
+        """Each layer's fresh weights, by name after conversion (the diagram's colours)."""
+        return {row.after: row.freshness for row in self.rows}
+
+    def retrain_note(self, markdown: bool = False) -> str | None:
+        """The sentence naming what to retrain (page, CLI and notebook API); None if nothing."""
+        if not self.retrain_layers:
+            return None
+        return explain.fresh_layers(
+            self.retrain_layers, markdown=markdown, backward=self.backward_fresh_layers
+        )
 
     @property
     def changed_layers(self) -> tuple[str, ...]:
@@ -189,8 +238,9 @@ class ConversionReport:
             ["total", "", "", "", f"{fmt(self.params_before)} → {fmt(self.params_after)}", ""]
         )
         text = text_table(lines, right_aligned=())
-        if self.fresh_layers:
-            text.append(explain.fresh_layers(self.fresh_layers))
+        note = self.retrain_note()
+        if note:
+            text.append(note)
         text.append(self.compile.sentence())
         return "\n".join(text)
 

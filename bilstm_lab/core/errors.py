@@ -90,6 +90,19 @@ class NoRecurrentLayer(UploadError):
     """A valid model with no LSTM, GRU, SimpleRNN or Bidirectional layer."""
 
 
+class ConfigTooLarge(ModelFileTooLarge):
+    """A config that asks Keras for more than the lab loads: too many weights or layers, nested
+    too deep, or too complex to check in time (`bilstm_lab.core.config_weights`)."""
+
+
+class LayerNotSizable(UploadError):
+    """A layer whose weights the lab cannot count from the config, so it is not loaded."""
+
+
+class NoSpaceForUpload(UploadError):
+    """The server's temporary folder is full: a model file could not be unpacked or saved."""
+
+
 class ConversionError(UploadError):
     """A conversion that cannot be done on this model (the message says why)."""
 

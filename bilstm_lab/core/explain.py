@@ -6,14 +6,20 @@ for the words, so a phrase is written once and the same figure is always rounded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from bilstm_lab.core.analysis import LayerRatio, has_torch_equivalent, spec_bias_vectors
+from bilstm_lab.core.analysis import (
+    Comparison,
+    LayerRatio,
+    has_torch_equivalent,
+    same_growth_runs,
+    spec_bias_vectors,
+)
 from bilstm_lab.core.formatting import accuracy, factor, fmt, points, small_difference
 from bilstm_lab.core.results import Progress, TrainResult
 from bilstm_lab.core.spec import Cell, ModelSpec, TokenInput
-from bilstm_lab.core.tasks import Task
+from bilstm_lab.core.tasks import TASKS, Task
 from bilstm_lab.core.train_config import StopReason, TrainConfig
 from bilstm_lab.core.verdict import LUCKY, Assessment, Outcome, StepGroup, Tone, assessment
 
@@ -59,6 +65,41 @@ def ratio_reason(ratio: LayerRatio) -> str:
     )
 
 
+def layer_span(run: Sequence[LayerRatio]) -> str:
+    """One layer's name, or a run of layers: ``bilstm_2 – bilstm_6 (5 layers)``."""
+    if len(run) == 1:
+        return run[0].name
+    return f"{run[0].name} – {run[-1].name} ({len(run)} layers)"
+
+
+def parameter_headline(comparison: Comparison) -> str:
+    """One sentence: the recurrent ratio, then each run of layers that grows by other than 2×."""
+    parts = [
+        f"**{comparison.bi.label}: {comparison.recurrent_ratio:.2f}× the recurrent parameters**"
+    ]
+    for run in same_growth_runs(comparison.layer_ratios()):
+        ratio = run[0]
+        if ratio.widened:
+            whose = "its" if len(run) == 1 else "each one's"
+            parts.append(
+                f"{ratio.ratio:.2f}× in {layer_span(run)} because {whose} input widened "
+                f"from {ratio.uni_input_width} to {ratio.bi_input_width}"
+            )
+    return ", ".join(parts) + "."
+
+
+def growth_reasons(comparison: Comparison) -> list[str]:
+    """The "Why" list: one Markdown bullet per run of layers that grow alike."""
+    bullets = []
+    for run in same_growth_runs(comparison.layer_ratios()):
+        ratio, each = run[0], "" if len(run) == 1 else " each"
+        bullets.append(
+            f"- **{layer_span(run)}**: {fmt(ratio.uni_params)} → {fmt(ratio.bi_params)} "
+            f"(**{ratio.ratio:.2f}×**){each}: {ratio_reason(ratio)}."
+        )
+    return bullets
+
+
 #: What a table shows instead of a PyTorch count when PyTorch has no equivalent layer.
 NO_TORCH_EQUIVALENT = "no equivalent"
 
@@ -69,8 +110,8 @@ def torch_count(count: int | None) -> str:
 
 
 EXPLORER_INTRO = (
-    "Change any control on the left: the plain and the bidirectional variant update side by "
-    "side. Every number is computed in pure Python; **Verify with real Keras** builds both "
+    "Change any control in the sidebar: the plain and the bidirectional variant update side "
+    "by side. Every number is computed in pure Python; **Verify with real Keras** builds both "
     "models and checks them."
 )
 #: The Explorer's intro on a locked classroom link (no controls to change).
@@ -157,16 +198,40 @@ def torch_line(spec: ModelSpec) -> str:
     return f"PyTorch: {torch_difference(spec)}"
 
 
-def fresh_layers(names: Sequence[str], markdown: bool = False) -> str:
+def fresh_layers(
+    names: Sequence[str], markdown: bool = False, backward: Collection[str] = ()
+) -> str:
     """A conversion's layers that start from new random weights, to be retrained (the Convert
-    page, the CLI and the notebook API).
+    page, the CLI and the notebook API): ``Freshly initialised — retrain these: the backward
+    half of bi_lstm_1, bi_lstm_2, dense``.
 
     Args:
-        names: the layers' paths.
+        names: the paths of every layer with new weights, in model order.
         markdown: set each name as code (for the page); plain text otherwise.
+        backward: those of ``names`` whose backward direction alone is new (a warm-started
+            wrapper: its forward direction is the original layer).
     """
-    shown = [f"`{name.replace('`', '')}`" for name in names] if markdown else list(names)
+    shown = []
+    for name in names:
+        text = f"`{name.replace('`', '')}`" if markdown else name
+        shown.append(f"the backward half of {text}" if name in backward else text)
     return "Freshly initialised — retrain these: " + ", ".join(shown)
+
+
+#: The Convert page's colour key, above its Before/After diagrams: what each box colour says
+#: about a layer's weights (``unchanged`` keeps the first diagram's plain boxes explained).
+CONVERT_KEY_TITLE = "Colours in the diagrams:"
+CONVERT_KEY = {
+    "unchanged": "unchanged, original weights",
+    "kept": "converted, original weights",
+    "backward": "converted: forward half original, backward half new",
+    "fresh": "new weights: retrain",
+}
+
+
+def converted_model_name(title: str) -> str:
+    """Which model the Convert page shows (a locked link hides the picker that names it)."""
+    return f"Example model: **{title}**"
 
 
 # --- training results ---------------------------------------------------------------------------
@@ -408,10 +473,10 @@ def out_of_range(label: str, value: object, low: float, high: float) -> str:
 
 
 def training_lab_intro(names: tuple[str, str]) -> str:
-    """The line under an empty Training Lab; ``names`` as `variant_names` gives them."""
+    """What Train does, on an empty Training Lab; ``names`` as `variant_names` gives them."""
     return (
-        f"Train a plain {names[1]} and a {names[0]} on the same batches, and see at which time "
-        "steps the future context helps."
+        f"**Train** fits a plain {names[1]} and a {names[0]} on the same batches, then shows at "
+        "which time steps the future context helps."
     )
 
 
@@ -422,8 +487,8 @@ TASK_HELP = (
 K_UNUSED = "k: not used by this task"
 TARGET_DELAY_HELP = (
     "Graves & Schmidhuber (2005): instead of reading the future, the unidirectional model waits "
-    "d steps before answering. On look-ahead it catches up once d ≥ k — at the price of d "
-    "steps of latency."
+    f"d steps before answering. On “{TASKS['look_ahead'].name}” it catches up once d ≥ k — at "
+    "the price of d steps of latency."
 )
 RUN_NUMBER_HELP = "The same number repeats a run exactly: same starting weights, same data."
 
@@ -436,7 +501,10 @@ def match_params_help(names: tuple[str, str]) -> str:
     )
 
 
-SAMPLE_CAPTION = "A held-out sequence: each model's answer at each step; × marks a wrong answer."
+SAMPLE_CAPTION = (
+    "A held-out sequence: each model's answer at each step; a wrong answer is marked × and "
+    "shaded red."
+)
 
 
 def match_params_label(names: tuple[str, str]) -> str:
@@ -448,14 +516,15 @@ def runs_caption(names: tuple[str, str]) -> str:
     """The line under the runs table; ``names`` as `variant_names` gives them."""
     match_label = match_params_label(names)
     return (
-        "Try the target-delay trade-off: on look-ahead, run with d = 0, then d = k. With d ≥ k "
-        f"the {names[1]} catches up — but it answers d steps late. Toggle '{match_label}' to "
-        f"rule out the {names[0]}'s extra weights as the reason it wins."
+        f"Try the target-delay trade-off: on “{TASKS['look_ahead'].name}”, run with d = 0, then "
+        f"d = k. With d ≥ k the {names[1]} catches up — but it answers d steps late. Toggle "
+        f"“{match_label}” to rule out the {names[0]}'s extra weights as the reason it wins."
     )
 
 
 LINK_FALLBACK = "This link had settings the lab cannot use, so they fell back to defaults:"
 LOCKED_NOTE = "Settings fixed by this link"
+SETTINGS_NOTE = "Settings"
 
 
 def task_summary(task: Task, markdown: bool = True) -> str:
@@ -529,6 +598,16 @@ def training_summary(result: TrainResult) -> str:
 
 def locked_settings(config: TrainConfig) -> str:
     """The settings a locked link fixes, in one line (Markdown)."""
+    return f"**{LOCKED_NOTE}:** {settings_line(config)}"
+
+
+def current_settings(config: TrainConfig) -> str:
+    """The settings Train will use, in one line (Markdown; the empty Training Lab)."""
+    return f"**{SETTINGS_NOTE}:** {settings_line(config)}"
+
+
+def settings_line(config: TrainConfig) -> str:
+    """A run's settings in one line: ``LSTM · T = 6 · vocabulary 4 · …``."""
     params = config.params
     knobs = [f"T = {params.seq_len}", f"vocabulary {params.vocab}"]
     if config.task_obj.uses_k:
@@ -544,7 +623,7 @@ def locked_settings(config: TrainConfig) -> str:
     ]
     if config.match_params:
         knobs.append("parameter-matched")
-    return f"**{LOCKED_NOTE}:** {variant_names(config)[1]} · " + " · ".join(knobs)
+    return f"{variant_names(config)[1]} · " + " · ".join(knobs)
 
 
 # --- jobs in worker processes ------------------------------------------------------------------
@@ -555,6 +634,8 @@ TRAINING_INTERRUPTED = (
 TRAINING_STARTING = "Starting: building both models and compiling the training step…"
 TRAINING_LEFT_QUEUE = "The training left the queue before it started (stopped, or waited too long)."
 JOB_INTERRUPTED = "{what} was interrupted (its worker process stopped). Try again."
+#: A widget sent a value no control can hold (a hand-made websocket message): it was reset.
+CONTROL_RESET = "A control sent a value the lab cannot use, so it was reset to its default."
 
 
 def queue_position(position: int | None, busy: int, capacity: int) -> str:
@@ -838,6 +919,193 @@ def unknown_keras_object(name: str) -> str:
 def unreadable_config(kind: str) -> str:
     """The detail for any other failure while Keras rebuilds a model."""
     return f"Keras could not rebuild the model from its config ({kind})"
+
+
+# --- the upload guard: refusals before Keras loads a file ----------------------------------------
+
+
+def _from_file(text: str, limit: int = 60) -> str:
+    """A name taken from a file, quoted and cut short (a hostile one can be megabytes long)."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def rough_count(number: int) -> str:
+    """A large count in words: ``4_100_000_000`` -> ``4.1 billion``; small ones in full."""
+    words = ((10**15, "quadrillion"), (10**12, "trillion"), (10**9, "billion"), (10**6, "million"))
+    for size, word in words:
+        if number >= 10 * size:
+            return f"{number // size:,} {word}"
+        if number >= size:
+            return f"{number / size:.2g} {word}"
+    return fmt(number)
+
+
+def rough_bytes(size: int) -> str:
+    """A memory size to two significant digits: ``16_400_000_000`` -> ``16 GB``."""
+    units = ((10**15, "PB"), (10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB"))
+    for unit, word in units:
+        if size >= 10 * unit:
+            return f"{size // unit:,} {word}"
+        if size >= unit:
+            return f"{size / unit:.2g} {word}"
+    return f"{size} bytes"
+
+
+def config_too_many_weights(
+    name: str, weights: int, size: int, limit: int, layer: str, kind: str, layer_weights: int
+) -> str:
+    """A config whose layers would make Keras allocate more weights than the lab loads."""
+    largest = (
+        f"; most are in layer {_from_file(layer)} ({_from_file(kind, 40)}: "
+        f"{rough_count(layer_weights)})"
+        if layer
+        else ""
+    )
+    return (
+        f"{name} declares about {rough_count(weights)} weights ({rough_bytes(size)}) — the lab "
+        f"loads at most {rough_count(limit)}, because Keras allocates every weight before it "
+        f"reads the file's values{largest}"
+    )
+
+
+def config_too_many_layers(name: str, limit: int) -> str:
+    """A config with more layers than the lab rebuilds."""
+    return (
+        f"{name} has more than {fmt(limit)} layers (counting those inside nested models and "
+        f"wrappers) — the lab loads at most {fmt(limit)}"
+    )
+
+
+def config_too_many_calls(name: str, limit: int) -> str:
+    """A config whose rebuild would make Keras call layers too many times (a long Sequential)."""
+    return (
+        f"{name} would take Keras more than {fmt(limit)} layer calls to rebuild — the lab loads "
+        "at most that many (a Sequential model with an Input rebuilds itself after every layer "
+        "it adds, so 100 layers already cost 5,050 calls): save a model this long as a "
+        "Functional one, keras.Model(inputs, outputs)"
+    )
+
+
+def config_too_deep(name: str, limit: int) -> str:
+    """A config nesting models, wrappers or cells deeper than the lab follows."""
+    return (
+        f"{name} nests models, wrappers or cells more than {limit} levels deep — the lab loads "
+        f"at most {limit} levels"
+    )
+
+
+def config_too_slow(name: str, seconds: float) -> str:
+    """A config whose layers could not all be sized within the time limit."""
+    return (
+        f"{name} is too complex to check: its layers could not be sized within {seconds:g} s, "
+        "so the lab does not load it"
+    )
+
+
+#: The detail for a config.json whose layer entries are not Keras layer configs.
+MALFORMED_LAYER = "its config.json is not a Keras model config (a layer has no class or config)"
+
+
+def impossible_layer_size(name: str, kind: str, key: str, value: object) -> str:
+    """A layer size (units, filters, kernel_size...) that cannot describe a real layer."""
+    return (
+        f"{name} has a {_from_file(kind, 40)} layer with an impossible {key}, received "
+        f"{_from_file(repr(value), 40)}"
+    )
+
+
+def layer_not_sizable(name: str, kind: str, layer: str) -> str:
+    """A layer class whose weights the lab cannot count from the config."""
+    return (
+        f"{name} uses a {_from_file(kind, 40)} layer ({_from_file(layer)}) whose weights the lab "
+        "cannot count before loading it — it checks every layer's size from the file's config "
+        "before Keras allocates anything, and knows the layers of sequence models (Embedding, "
+        "LSTM, GRU, SimpleRNN, RNN cells, Bidirectional, TimeDistributed, Dense, Conv1D/2D, "
+        "pooling, normalization, attention, merging, reshaping and dropout layers)"
+    )
+
+
+def layer_input_unknown(name: str, kind: str, layer: str) -> str:
+    """A weighted layer whose input width the config does not determine."""
+    return (
+        f"{name} has a {_from_file(kind, 40)} layer ({_from_file(layer)}) whose input width "
+        "cannot be worked out from the file's config (no build_config records it), so the lab "
+        "cannot count its weights before loading it"
+    )
+
+
+def lambda_layer(name: str) -> str:
+    """A Lambda layer holding Python code."""
+    return (
+        f"{name} contains a Lambda layer (arbitrary Python code), which the lab refuses to load "
+        "(safe_mode=True): replace the Lambda by a built-in layer and save again"
+    )
+
+
+def python_lambda(name: str) -> str:
+    """Python code (a lambda) somewhere else in the config, e.g. as an activation."""
+    return (
+        f"{name} contains Python code (a lambda, for example as an activation), which the lab "
+        "refuses to run (safe_mode=True): use a built-in function instead and save again"
+    )
+
+
+def tfsm_layer(name: str) -> str:
+    """A TFSMLayer: it loads a SavedModel from a folder outside the file."""
+    return (
+        f"{name} contains a TFSMLayer, which loads a TensorFlow SavedModel from a folder outside "
+        "the file; the lab refuses it (safe_mode=True): it loads only models whose layers are "
+        "all inside the .keras file"
+    )
+
+
+def vocabulary_file(name: str) -> str:
+    """A lookup layer that would read its vocabulary from a file on the server."""
+    return (
+        f"{name} has a lookup layer that reads its vocabulary from a file outside the model; the "
+        "lab refuses to read files from the server's disk (safe_mode=True): give the layer its "
+        "vocabulary as a list and save again"
+    )
+
+
+def torch_module(name: str) -> str:
+    """A wrapped PyTorch module: stored as a pickle that could run code."""
+    return (
+        f"{name} contains a wrapped PyTorch module (TorchModuleWrapper), stored as a pickle that "
+        "could run code; the lab refuses it (safe_mode=True)"
+    )
+
+
+def unsafe_content(name: str) -> str:
+    """Anything else Keras's safe_mode refuses to load."""
+    return (
+        f"{name} contains something Keras's safe_mode refuses to load (code or a file outside "
+        "the model); the lab loads only built-in layers saved inside the .keras file"
+    )
+
+
+def legacy_h5(name: str, size: int) -> str:
+    """A legacy HDF5 model file: not what the lab takes."""
+    return (
+        f"{name} is a legacy HDF5 (.h5) model file, which the lab does not load: it takes a "
+        "Keras 3 .keras file. Load the model in Keras and save it again with "
+        f'model.save("model.keras"), received {fmt(size)} bytes'
+    )
+
+
+def no_space(name: str, action: str) -> str:
+    """The server's temporary folder is full (not the file's fault)."""
+    return (
+        f"The server's temporary folder is full, so {name} could not be {action}: this is not a "
+        "problem with the file. Try again later, or tell whoever runs the lab"
+    )
+
+
+JOB_OUT_OF_MEMORY = (
+    "{what} needed more memory than a worker may use (its worker process was stopped, the rest "
+    "of the lab is unaffected). A model within the lab's limits should fit: if this one does, "
+    "tell whoever runs the lab (BILSTM_LAB_WORKER_MAX_MB)."
+)
 
 
 # --- pitfall demonstrations --------------------------------------------------------------------

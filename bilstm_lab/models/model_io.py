@@ -1,13 +1,16 @@
 """Load an uploaded ``.keras`` file safely, and serialise a model back to bytes.
 
 Uploaded files are hostile: the size is capped here (not only by the server's upload limit),
-the archive is inspected before Keras sees it (a tiny zip can inflate to gigabytes), Keras
-loads it with ``safe_mode=True`` (no Lambda bytecode), and the bytes go to a private temporary
-file that is always deleted. Every failure is a `UploadError` naming what is wrong.
+the archive is inspected before Keras sees it (a tiny zip can inflate to gigabytes), every
+weight its config declares is counted before Keras allocates any (`check_config_size`, with
+`bilstm_lab.core.config_weights`), Keras loads it with ``safe_mode=True`` (no Lambda bytecode),
+and the bytes go to a private temporary file that is always deleted. Every failure is an
+`UploadError` naming what is wrong.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -16,23 +19,28 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import keras
 
 from bilstm_lab.core import explain
+from bilstm_lab.core.config_weights import (
+    MAX_CONFIG_LAYERS,
+    MAX_CONFIG_PARAMS,
+    ConfigSize,
+    check_config,
+)
 from bilstm_lab.core.errors import (
     CorruptModelFile,
     EmptyModelFile,
     ModelFileTooLarge,
     NoRecurrentLayer,
+    NoSpaceForUpload,
     NotAKerasFile,
     UnsafeModelFile,
     UploadError,
 )
-from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.formatting import megabytes as _mb
 from bilstm_lab.core.model_info import MAX_UPLOAD_BYTES, file_too_large
 from bilstm_lab.models.introspect import CONVERTIBLE_TYPES, layer_kind, model_layers, walk_layers
@@ -40,6 +48,7 @@ from bilstm_lab.models.introspect import CONVERTIBLE_TYPES, layer_kind, model_la
 # MAX_UPLOAD_BYTES (the size limit) lives in `core.model_info`: the page checks it too.
 __all__ = [
     "MAX_CONFIG_BYTES",
+    "MAX_CONFIG_LAYERS",
     "MAX_CONFIG_PARAMS",
     "MAX_MEMBERS",
     "MAX_UNPACKED_BYTES",
@@ -61,12 +70,12 @@ MAX_UNPACKED_BYTES = max(100 * 1024 * 1024, 2 * MAX_UPLOAD_BYTES)
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 #: Most members a .keras archive may hold (it normally holds three).
 MAX_MEMBERS = 64
-#: Most parameters a config may ask for. Keras allocates every weight while it loads, before
-#: it reads the weights file, so a hand-edited config (units=10⁶) would take the shared server
-#: down; a genuine model of this size would not fit in the upload limit anyway.
-MAX_CONFIG_PARAMS = 30_000_000
-#: Config keys that size a layer.
-_SIZE_KEYS = ("units", "input_dim", "output_dim", "filters")
+# MAX_CONFIG_PARAMS and MAX_CONFIG_LAYERS (what a config may ask Keras to create) live in
+# `core.config_weights`, with the walk that counts them.
+#: How a legacy HDF5 model file (``model.save("model.h5")``) starts.
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: The errors of a full disk (or a full quota).
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLOAD_BYTES) -> None:
@@ -87,6 +96,8 @@ def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLO
     if len(data) > max_bytes:
         raise file_too_large(name, len(data), max_bytes)
     if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data.startswith(_HDF5_SIGNATURE):
+            raise NotAKerasFile(explain.legacy_h5(name, len(data)))
         if data.startswith(b"PK"):
             raise CorruptModelFile(
                 f"{name} is a damaged zip archive (truncated or corrupt): save the model again"
@@ -112,6 +123,12 @@ def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLO
             f"{name} has an oversized config.json: the limit is {_mb(MAX_CONFIG_BYTES)}, "
             f"received {_mb(config_size)}"
         )
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise ModelFileTooLarge(
+            f"{name} unpacks to too much: the limit is {MAX_MEMBERS} members and "
+            f"{_mb(MAX_UNPACKED_BYTES)}, received {len(members)} members and {_mb(unpacked)}"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             config_text = archive.read("config.json")
@@ -120,35 +137,31 @@ def check_archive(data: bytes, name: str = "the file", max_bytes: int = MAX_UPLO
             f"{name} is a damaged zip archive (its config.json cannot be read): save the model again"
         ) from None
     check_config_size(config_text, name)
-    unpacked = sum(member.file_size for member in members)
-    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
-        raise ModelFileTooLarge(
-            f"{name} unpacks to too much: the limit is {MAX_MEMBERS} members and "
-            f"{_mb(MAX_UNPACKED_BYTES)}, received {len(members)} members and {_mb(unpacked)}"
-        )
 
 
-def _layer_configs(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every ``(class_name, config)`` pair anywhere in a Keras config tree."""
-    if isinstance(node, dict):
-        if isinstance(node.get("class_name"), str) and isinstance(node.get("config"), dict):
-            yield node["class_name"], node["config"]
-        for value in node.values():
-            yield from _layer_configs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _layer_configs(value)
+def _keras_knows(class_name: str, module: Any, registered_name: Any) -> bool:
+    """Whether Keras has a layer class (built in, or registered in this process)."""
+    registered = isinstance(registered_name, str) and bool(registered_name)
+    if registered and keras.saving.get_registered_object(registered_name) is not None:
+        return True
+    return isinstance(getattr(keras.layers, class_name, None), type)
 
 
-def check_config_size(config_text: bytes, name: str = "the file") -> None:
-    """Refuse a config whose layers would allocate an absurd number of weights, or sizes < 1.
+def check_config_size(config_text: bytes, name: str = "the file") -> ConfigSize:
+    """Count every weight the config makes Keras create, from each layer's full input shape,
+    and refuse the file when that passes `MAX_CONFIG_PARAMS` — before Keras allocates anything.
 
-    The estimate is deliberately generous (a recurrent layer as a bidirectional LSTM reading
-    its own width): it only has to stop the configs that would exhaust the server's memory.
+    The count follows the shapes from the model's inputs through every layer, nested model,
+    wrapper and RNN cell (`bilstm_lab.core.config_weights`); it is bounded in layers
+    (`MAX_CONFIG_LAYERS`), nesting and time.
+
+    Returns:
+        What loading will cost (the weights equal the loaded model's ``count_params()``).
 
     Raises:
-        CorruptModelFile: for unreadable JSON or a size below 1.
-        ModelFileTooLarge: when the estimate exceeds `MAX_CONFIG_PARAMS`.
+        CorruptModelFile: unreadable JSON, an impossible size, or a class Keras lacks.
+        ModelFileTooLarge: (`ConfigTooLarge`) over a limit.
+        UploadError: a layer the lab cannot size, or one carrying code (Lambda, TFSMLayer).
     """
     try:
         config = json.loads(config_text)
@@ -156,23 +169,7 @@ def check_config_size(config_text: bytes, name: str = "the file") -> None:
         raise CorruptModelFile(
             f"{name} could not be loaded as a Keras model: its config.json is not valid JSON"
         ) from None
-    estimate = 0
-    for class_name, layer in _layer_configs(config):
-        sizes = {key: layer[key] for key in _SIZE_KEYS if key in layer}
-        for key, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise CorruptModelFile(
-                    f"{name} has a {class_name} layer with an impossible {key}, received {value!r}"
-                )
-        units = sizes.get("units", sizes.get("filters", 0))
-        estimate += 2 * 4 * units * (2 * units + 1) + sizes.get("input_dim", 0) * sizes.get(
-            "output_dim", 0
-        )
-    if estimate > MAX_CONFIG_PARAMS:
-        raise ModelFileTooLarge(
-            f"{name} describes a model too large to load here (about {fmt(estimate)} parameters; "
-            f"the limit is {fmt(MAX_CONFIG_PARAMS)})"
-        )
+    return check_config(config, name, known_class=_keras_knows)
 
 
 def load_model_bytes(
@@ -200,11 +197,17 @@ def load_model_bytes(
             corrupt, or no recurrent layer).
     """
     check_archive(data, name, max_bytes)
-    # A private directory (mode 0700), so no other local user can swap the file under Keras.
-    folder = tempfile.mkdtemp(prefix="bilstm-lab-upload-")
+    try:
+        # A private directory (mode 0700), so no other local user can swap the file under Keras.
+        folder = tempfile.mkdtemp(prefix="bilstm-lab-upload-")
+    except OSError as error:
+        raise _no_space(error, name, "unpacked") from None
     try:
         path = Path(folder) / "upload.keras"
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            raise _no_space(error, name, "unpacked") from None
         try:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises many types for a bad archive
@@ -236,13 +239,34 @@ def saved_compile_config(data: bytes) -> dict[str, Any] | None:
 _UNKNOWN_OBJECT = re.compile(r"Could not (?:locate|deserialize) (?:class |function )?'([^']+)'")
 
 
+def _no_space(error: OSError, name: str, action: str) -> Exception:
+    """`NoSpaceForUpload` for a full disk; any other OSError as it was."""
+    if error.errno in _NO_SPACE or "No space left on device" in str(error):
+        return NoSpaceForUpload(explain.no_space(name, action))
+    return error
+
+
+#: What Keras's safe_mode refusals say, and the lab's reason for each (most specific first).
+_UNSAFE_REASONS = (
+    ("TFSMLayer", explain.tfsm_layer),
+    ("vocabulary file", explain.vocabulary_file),
+    ("torch.nn.Module", explain.torch_module),
+    ("`Lambda` layer", explain.lambda_layer),
+    ("Python lambda", explain.python_lambda),
+)
+
+
 def _explain_load_error(error: Exception, name: str) -> UploadError:
+    if isinstance(error, OSError) and error.errno in _NO_SPACE:
+        return NoSpaceForUpload(explain.no_space(name, "unpacked"))
     text = " ".join(str(error).split())
-    if "safe_mode" in text or "Lambda" in text or "lambda" in text:
-        return UnsafeModelFile(
-            f"{name} contains a Lambda layer (arbitrary Python code), which the lab refuses to "
-            "load (safe_mode=True): replace the Lambda by a built-in layer and save again"
-        )
+    if "safe_mode" in text:
+        for marker, reason in _UNSAFE_REASONS:
+            if marker in text:
+                return UnsafeModelFile(reason(name))
+        return UnsafeModelFile(explain.unsafe_content(name))
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        return NoSpaceForUpload(explain.no_space(name, "unpacked"))
     unknown = _UNKNOWN_OBJECT.search(text)
     if unknown:
         unknown_name = unknown[1].rsplit(".", 1)[-1]  # 'keras.layers.MyLSTM' -> 'MyLSTM'
@@ -300,10 +324,13 @@ def load_model_file(
 
 def model_to_bytes(model: keras.Model) -> bytes:
     """The model as ``.keras`` bytes (for a download button), via a private temporary file."""
-    folder = tempfile.mkdtemp(prefix="bilstm-lab-save-")
     try:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        folder = tempfile.mkdtemp(prefix="bilstm-lab-save-")
+        try:
+            path = Path(folder) / "model.keras"
+            model.save(path)
+            return path.read_bytes()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    except OSError as error:
+        raise _no_space(error, "the model", "saved") from None

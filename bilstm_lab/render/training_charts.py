@@ -28,6 +28,9 @@ CEILING_NAME = "best possible, left to right"
 #: Short enough that the verdict beside it and the chart fit a 1280×720 projector together.
 STEP_CHART_HEIGHT = 300
 CHANCE_NAME = "chance"
+#: Up to this many time steps, the time axes label every step (0, 1, 2, … as on the rest of the
+#: page: the sample table's columns, the verdict's step ranges).
+LABEL_EVERY_STEP_MAX = 24
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -123,7 +126,7 @@ def step_accuracy_figure(scores: StepScores, names: tuple[str, str]) -> go.Figur
         height=STEP_CHART_HEIGHT,
         xaxis={
             "title": "time step t (label position)",
-            "dtick": 1 if len(steps) <= 24 else None,
+            "dtick": _step_dtick(len(steps)),
             "range": [-0.5, len(steps) - 0.5],
         },
         yaxis={"title": "held-out accuracy", "range": [0, 1.05], "tickformat": ".0%"},
@@ -158,10 +161,17 @@ def hidden_state_figure(result: TrainResult) -> go.Figure:
             1,
             col,
         )
-    fig.update_xaxes(title_text="time step t", dtick=2)
+    steps = result.hidden_forward.shape[0]
+    fig.update_xaxes(title_text="time step t", dtick=_step_dtick(steps))
     fig.update_yaxes(title_text="unit", row=1, col=1)
     fig.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20})
     return fig
+
+
+def _step_dtick(steps: int) -> int | None:
+    """Label every time step of a sequence up to `LABEL_EVERY_STEP_MAX` steps long (plotly
+    picks the spacing for longer ones)."""
+    return 1 if steps <= LABEL_EVERY_STEP_MAX else None
 
 
 def _nan_to_none(values: np.ndarray) -> list[float | None]:
@@ -172,7 +182,8 @@ def delay_figure(
     runs: list[dict[str, Any]], names: tuple[str, str] = ("BiLSTM", "LSTM")
 ) -> go.Figure:
     """The target-delay trade-off from this session's runs: one panel per task (and k), the
-    LSTM's accuracy against how many steps late it answers, beside the BiLSTM's.
+    LSTM's accuracy against how many steps late it answers, beside the BiLSTM's (first in the
+    legend, as everywhere on the page; drawn last, so its marks sit on the LSTM's line).
 
     Args:
         runs: the session's runs, each with ``task``, ``k``, ``delay``, ``acc_uni`` and
@@ -198,7 +209,7 @@ def delay_figure(
             go.Scatter(
                 x=group["delay"].tolist(), y=group["acc_uni"].tolist(), mode="lines+markers",
                 name=f"{names[1]} (answers d steps late)", line={"color": UNI_COLOR},
-                legendgroup="uni", showlegend=first,
+                legendgroup="uni", showlegend=first, legendrank=2,
             ),
             row, col,
         )  # fmt: skip
@@ -206,7 +217,7 @@ def delay_figure(
             go.Scatter(
                 x=group["delay"].tolist(), y=group["acc_bi"].tolist(), mode="markers",
                 name=f"{names[0]} (no delay)", marker={"color": BI_COLOR, "symbol": "diamond", "size": 9},
-                legendgroup="bi", showlegend=first,
+                legendgroup="bi", showlegend=first, legendrank=1,
             ),
             row, col,
         )  # fmt: skip

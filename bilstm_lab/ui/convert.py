@@ -38,10 +38,16 @@ from bilstm_lab.core.model_info import (
     file_too_large,
 )
 from bilstm_lab.core.spec import MergeMode
-from bilstm_lab.render.model_graph import model_dot
+from bilstm_lab.render.model_graph import (
+    Role,
+    colour_key_html,
+    layer_roles,
+    model_dot,
+)
+from bilstm_lab.ui import display
 from bilstm_lab.ui.common import show_input_error
 from bilstm_lab.ui.pool import worker_pool
-from bilstm_lab.workers.errors import JobCancelled, JobError, WorkerLost
+from bilstm_lab.workers.errors import JobCancelled, JobError, WorkerLost, WorkerOutOfMemory
 
 SOURCE_EXAMPLE = "Built-in example"
 SOURCE_UPLOAD = "Upload a .keras file"
@@ -54,6 +60,8 @@ DIRECTIONS = {TO_BI: Direction.WRAP, TO_UNI: Direction.UNWRAP}
 LOADED_KEY = "convert_loaded"
 RESULT_KEY = "convert_result"
 FAILURE_KEY = "convert_failure"
+#: Key of the container holding the Before/After diagrams (its class scopes their style).
+DIAGRAMS_KEY = "convert_diagrams"
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,8 @@ def _show_failure(failure: Failure) -> None:
     retry = False
     if isinstance(error, InputError):  # UploadError, ConversionError, SpecError: all say why
         show_input_error(ValueError(plain_text(str(error))))
+    elif isinstance(error, WorkerOutOfMemory):  # trying again would only do the same
+        st.error(explain.JOB_OUT_OF_MEMORY.format(what=failure.what), icon=":material/error:")
     elif isinstance(error, WorkerLost):
         st.error(explain.JOB_INTERRUPTED.format(what=failure.what), icon=":material/error:")
         retry = True
@@ -159,6 +169,8 @@ def _load(source: str) -> LoadedModel | None:
             key="convert_example",
         )
         cache_key = f"example:{example}"
+        if display.locked():  # the picker is hidden: say which model this is
+            st.markdown(explain.converted_model_name(EXAMPLE_TITLES[example]))
 
         def fetch(key: str) -> LoadedModel:
             built: ExampleModel = _run_job(
@@ -169,7 +181,9 @@ def _load(source: str) -> LoadedModel | None:
         uploaded = st.file_uploader(
             "A model saved with `model.save('model.keras')` "
             f"(at most {MAX_UPLOAD_MB} MB; loaded with safe_mode=True)",
-            type=["keras"],
+            # Any file: a wrong one (a legacy .h5, a text file) gets the lab's own message from
+            # the loader, not Streamlit's "file type not allowed" error box.
+            type=None,
             key="convert_upload",
             # The lab's one limit, so the browser refuses exactly what the lab would.
             max_upload_size=MAX_UPLOAD_MB,
@@ -272,7 +286,8 @@ def render() -> None:
     st.caption(
         "Wrap the recurrent layers of a real Keras model in `Bidirectional`. Layers whose weight "
         "shapes do not change keep their weights; the forward direction can start from the "
-        "original layer; layers whose input widened are freshly initialised and listed."
+        "original layer (the backward direction always starts new); layers whose input widened "
+        "are freshly initialised. Everything new is listed, to retrain."
     )
     source = st.radio(
         "Model", [SOURCE_EXAMPLE, SOURCE_UPLOAD], horizontal=True, key="convert_source"
@@ -292,6 +307,25 @@ def render() -> None:
     _show_result(loaded, result)
 
 
+def _show_diagrams(loaded: LoadedModel, result: ConvertedModel) -> None:
+    """Before and after, side by side, under the key of the After diagram's colours."""
+    roles = layer_roles(result.report.freshness_by_layer(), result.report.changed_layers)
+    scale = display.text_scale()
+    box = st.container(key=DIAGRAMS_KEY)
+    with box:
+        # The key holds no user text (names stay in the diagrams): fixed words and colours.
+        st.markdown(colour_key_html({Role.UNCHANGED, *roles.values()}), unsafe_allow_html=True)
+        left, right = st.columns(2)
+    with left:
+        st.subheader("Before")
+        st.graphviz_chart(model_dot(loaded.info, text_scale=scale))
+        st.dataframe(_layer_table(loaded.info), hide_index=True, width="stretch")
+    with right:
+        st.subheader("After")
+        st.graphviz_chart(model_dot(result.info, roles, text_scale=scale))
+        st.dataframe(_layer_table(result.info), hide_index=True, width="stretch")
+
+
 def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
     report = result.report
     a, b, c = st.columns(3)
@@ -302,11 +336,10 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
         delta=f"{report.params_after / report.params_before:.2f}×",
         delta_color="off",
     )
-    c.metric("Layers to retrain", str(len(report.fresh_layers)))
-    if report.fresh_layers:
-        st.warning(
-            explain.fresh_layers(report.fresh_layers, markdown=True), icon=":material/warning:"
-        )
+    c.metric("Layers to retrain", str(len(report.retrain_layers)))
+    retrain = report.retrain_note(markdown=True)
+    if retrain:
+        st.warning(retrain, icon=":material/warning:")
 
     st.subheader("What happened to each layer")
     st.dataframe(
@@ -319,18 +352,7 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
         hide_index=True,
         width="stretch",
     )
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Before")
-        st.graphviz_chart(model_dot(loaded.info))
-        st.dataframe(_layer_table(loaded.info), hide_index=True, width="stretch")
-    with right:
-        st.subheader("After")
-        st.graphviz_chart(
-            model_dot(result.info, highlight=report.changed_layers, fresh=report.fresh_layers)
-        )
-        st.caption("green: converted · orange: freshly initialised")
-        st.dataframe(_layer_table(result.info), hide_index=True, width="stretch")
+    _show_diagrams(loaded, result)
 
     # Layer and loss names come from the file: shown as text, never as Markdown.
     st.success(

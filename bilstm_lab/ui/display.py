@@ -155,6 +155,8 @@ def _base_css() -> str:
     # Streamlit's defaults: 6rem above the main block, 5rem each side in the wide layout. The
     # header (toolbar menu top right, the sidebar's » button top left when it is collapsed)
     # goes transparent and lets clicks through, so the title may sit under its empty middle.
+    # Streamlit draws every Graphviz text at 0.6rem (9.6 px), overriding the SVG's own size;
+    # `revert-layer` gives each diagram's text back the size its layout was computed for.
     box = _key_class(SIDEBAR_BOX)
     return f"""
 .stApp [data-testid="stMainBlockContainer"] {{
@@ -162,6 +164,9 @@ def _base_css() -> str:
     padding-left: 3rem;
     padding-right: 3rem;
     padding-bottom: 4rem;
+}}
+.stApp [data-testid="stGraphVizChart"] svg text {{
+    font-size: revert-layer;
 }}
 .stApp [data-testid="stHeader"], .stApp [data-testid="stToolbar"] {{
     background: transparent;

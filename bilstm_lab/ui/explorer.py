@@ -147,10 +147,13 @@ def _load_spec(spec: ModelSpec) -> None:
 
 def _on_preset() -> None:
     # A callback runs before the script, the only moment widget values may be overwritten.
-    key = st.session_state[_key("preset")]
-    if key != CUSTOM:
-        _load_spec(PRESETS_BY_KEY[key].spec)
-        st.session_state[_key("url_warnings")] = []
+    # Validated before the lookup: a hand-made message can carry any value (issue 15).
+    key = st.session_state.get(_key("preset"))
+    if not isinstance(key, str) or key not in PRESETS_BY_KEY:
+        st.session_state[_key("preset")] = CUSTOM
+        return
+    _load_spec(PRESETS_BY_KEY[key].spec)
+    st.session_state[_key("url_warnings")] = []
 
 
 def _on_control() -> None:

@@ -18,8 +18,9 @@ from typing import Any
 
 from bilstm_lab.core.model_info import MAX_UPLOAD_MB
 
-#: The entry script Streamlit runs (inside the package, so an installed copy finds it).
-APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+#: The entry script Streamlit runs (inside the package, so an installed copy finds it): the
+#: `st.App` around the pages' router ``app.py``, for its error handler (`bilstm_lab.ui.guard`).
+APP_SCRIPT = Path(__file__).resolve().parent / "asgi_app.py"
 #: The lab's production settings for Streamlit, in config.toml syntax (the one place they live).
 SETTINGS_FILE = Path(__file__).resolve().parent / "streamlit_config.toml"
 

@@ -44,6 +44,19 @@ Args = tuple[tuple[str, Any], ...]
 #: The leakage card's training run (the only card with an argument the page sets).
 LEAKAGE_ARGS: Args = (("seed", 0),)
 
+#: Card 1's table: sample 0's backward half at the last step, the backward layer run on the last
+#: token alone, and the backward half of the real summary.
+LAST_STEP_COLUMNS = (
+    "backward half at the last step",
+    "last token alone",
+    "real summary (backward)",
+)
+#: Card 7's table: each model, what it saw when its next-token accuracy was measured.
+LEAKAGE_COLUMNS = ("model", "what it saw", "next-token accuracy")
+SAW_WHOLE = "the whole sequence, as in training"
+SAW_PREFIX = "only the prefix, as a generator does"
+SAW_WHOLE_CAUSAL = "the whole sequence (it reads only the past)"
+
 #: Icon of a card's error message.
 ERROR_ICON = ":material/error:"
 #: Session key of the jobs this session has in flight, by ``(name, args)``: a rerun (the
@@ -115,17 +128,20 @@ def card_last_step(demo: LastStepDemo) -> None:
     a, b = st.columns(2)
     a.metric("max |Δ| vs last token alone", small_difference(demo.last_vs_one_token))
     b.metric("max |Δ| vs the real summary", small_difference(demo.last_vs_summary))
-    st.dataframe(
+    # A table that wraps its headers: a column never runs past the card's edge.
+    st.table(
         pd.DataFrame(
-            {
-                "seq[0, -1, u:]": demo.last_step_backward,
-                "last token alone": demo.backward_on_last_token,
-                "real summary (backward)": demo.summary_backward,
-            }
-        ).round(4),
+            dict(
+                zip(
+                    LAST_STEP_COLUMNS,
+                    (demo.last_step_backward, demo.backward_on_last_token, demo.summary_backward),
+                    strict=True,
+                )
+            )
+        ).style.format("{:.4f}"),  # numbers stay numbers: right-aligned, signs in line
         hide_index=True,
-        width="stretch",
     )
+    st.caption("Sample 0's backward values; the first column is `seq[0, -1, u:]`.")
     torch_side = demo.torch
     if torch_side.computed:
         st.markdown(
@@ -238,7 +254,8 @@ def card_stacked(demo: StackedDemo) -> None:
         "A common claim: a stacked BiLSTM's parameters are “doubled for each layer”. "
         "The second layer's input is the first's concatenated output — twice as wide:"
     )
-    st.dataframe(
+    # A table that wraps its headers: six columns fit the half-width card on a projector.
+    st.table(
         pd.DataFrame(
             [
                 {
@@ -247,13 +264,16 @@ def card_stacked(demo: StackedDemo) -> None:
                     "LSTM": fmt(uni),
                     "BiLSTM": fmt(bi),
                     "ratio": f"{bi / uni:.2f}×",
-                    "Keras agrees": "yes" if (k_uni, k_bi) == (uni, bi) else "no",
+                    # Keras's own count_params() gives the lab's counts (not: agrees with "2×").
+                    "matches Keras": "yes" if (k_uni, k_bi) == (uni, bi) else "no",
                 }
                 for name, uni, bi, k_uni, k_bi, uni_w, bi_w in demo.rows
             ]
         ),
         hide_index=True,
-        width="stretch",
+    )
+    st.caption(
+        "input width: LSTM → BiLSTM; matches Keras: both counts equal real `count_params()`."
     )
     name, uni, bi, *_ = demo.rows[-1]
     st.markdown(f"**Right:** count the input width: `{name}` is **{bi / uni:.2f}×**, not 2×.")
@@ -283,31 +303,28 @@ def card_leakage(train: bool) -> None:
                 return
             st.session_state[LEAKAGE_KEY] = result
     demo: LeakageDemo | None = st.session_state.get(LEAKAGE_KEY)
-    if demo is None:
-        st.info("Press the button to train both models live.")
+    if demo is None:  # the button above says what pressing it does
         return
-    a, b, c = st.columns(3)
-    a.metric(
-        "BiLSTM: full seq",
-        percent(demo.teacher_forced_bi),
-        help="teacher-forced: the whole sequence is given, as in training",
-    )
-    b.metric(
-        "BiLSTM: prefix",
-        percent(demo.generation_bi),
-        help="each next token predicted from the prefix only, as a generator must",
-    )
-    c.metric(
-        "LSTM: honest",
-        percent(demo.teacher_forced_uni),
-        help="a causal model: chance is 1/vocab on random tokens",
+    # A table, not metrics: each row names its model and what it saw (a metric's label is cut
+    # short in a third of a half-width card).
+    st.table(
+        pd.DataFrame(
+            [
+                ("BiLSTM", SAW_WHOLE, percent(demo.teacher_forced_bi)),
+                ("BiLSTM", SAW_PREFIX, percent(demo.generation_bi)),
+                ("LSTM", SAW_WHOLE_CAUSAL, percent(demo.teacher_forced_uni)),
+            ],
+            columns=list(LEAKAGE_COLUMNS),
+        ),
+        hide_index=True,
     )
     perfect = sum(1 for v in demo.per_step_bi[:-1] if v > 0.95)
     st.markdown(
         f"Chance is **{percent(demo.chance)}**. The BiLSTM is ≥ 95% right at {perfect} of "
         f"{len(demo.per_step_bi)} steps — all but the last, whose next token is not in the "
-        f"input ({percent(demo.per_step_bi[-1])}). Generating after {list(demo.sample_prompt)}: "
-        f"**{list(demo.sample_generated)}**, truth {list(demo.sample_truth)}."
+        f"input ({percent(demo.per_step_bi[-1])}). The BiLSTM, generating after "
+        f"{list(demo.sample_prompt)}, writes **{list(demo.sample_generated)}**; the truth is "
+        f"{list(demo.sample_truth)}."
     )
     st.markdown("**Right:** generate with a causal (unidirectional) model.")
 
@@ -316,7 +333,7 @@ def card_leakage(train: bool) -> None:
 #: card comes last and is drawn apart (its demonstration runs only when asked).
 CARDS: tuple[tuple[str, str, Callable[[Any], None]], ...] = (
     ("last_step", "1 · The last step is not the summary", card_last_step),
-    ("outputs", "2 · None → 2 tensors; return_state → 5", card_outputs),
+    ("outputs", "2 · How many tensors come back?", card_outputs),
     ("stacking", "3 · Stacking needs return_sequences=True", card_stacking),
     ("padding", "4 · Padding without a mask", card_padding),
     ("params", "5 · Keras ≠ PyTorch parameter counts", card_params),

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.errors import InputError, TaskError, check_number
@@ -59,6 +60,17 @@ LAST_QUERY_KEY = "training_lab_last_query"
 POLL_SECONDS = 1.0
 #: At most this many time steps per row of the held-out sequence table.
 SAMPLE_COLUMNS = 16
+#: Marks a wrong answer in the held-out sequence table (readable without colour).
+WRONG_MARK = "×"
+#: How a wrong answer's cell is drawn: shaded and bold, on top of the mark.
+WRONG_CSS = "background-color: #fcd9d6; color: #8a1c12; font-weight: 700"
+#: The runs table's task names hyphenate with this (U+2011): "Look-ahead" may not break at its
+#: hyphen (a cell's CSS cannot reach the Markdown inside it), a long name still wraps at spaces.
+NO_BREAK_HYPHEN = "\u2011"
+#: The runs table's model headers when the runs used different cells.
+RUNS_GENERIC_NAMES = ("bidirectional", "unidirectional")
+#: The delay chart's model names when the runs it plots used different cells.
+DELAY_GENERIC_NAMES = ("bidirectional model", "unidirectional model")
 #: How the verdict box is framed for each tone.
 VERDICT_BOXES = {
     Tone.SUCCESS: (st.success, ":material/check_circle:"),
@@ -179,25 +191,21 @@ def controls() -> dict[str, Any]:
     task = get_task(st.session_state[_key("task")])
     drawn = ["task", "seq_len", "vocab", "samples", "epochs", "units", "learning_rate"]
     drawn += ["seed", "cell", "match_params"]
-    cols = st.columns(2)
-    with cols[0]:
-        _slider("Sequence length T", "seq_len")
-    with cols[1]:
-        if task.uses_k:
-            _slider("k (offset)", "k")
-            drawn.append("k")
-        else:
-            st.caption(explain.K_UNUSED)
+    # One control per row where a label is too long for half the sidebar (it would wrap at
+    # 1280 px); pairs only where both labels fit on one line.
+    _slider("Sequence length T", "seq_len")
+    if task.uses_k:
+        _slider("k (offset)", "k")
+        drawn.append("k")
+    else:
+        st.caption(explain.K_UNUSED)
     cols = st.columns(2)
     with cols[0]:
         _slider("Vocabulary", "vocab")
     with cols[1]:
-        _choice("Training samples", "samples")
-    cols = st.columns(2)
-    with cols[0]:
-        _choice("Units per direction", "units")
-    with cols[1]:
         _slider("Epochs", "epochs")
+    _choice("Training samples", "samples")
+    _choice("Units per direction", "units")
     cols = st.columns(2)
     with cols[0]:
         _choice("Learning rate", "learning_rate")
@@ -330,8 +338,18 @@ def live_panel(names: tuple[str, str]) -> None:
 
 
 def _answer(predicted: int, target: int) -> str:
-    """A model's answer in the sample table; ``×`` marks a wrong one."""
-    return str(predicted) if predicted == target else f"{predicted} ×"
+    """A model's answer in the sample table; `WRONG_MARK` marks a wrong one."""
+    return str(predicted) if predicted == target else f"{predicted} {WRONG_MARK}"
+
+
+def _wrong(value: object) -> bool:
+    return isinstance(value, str) and value.endswith(f" {WRONG_MARK}")
+
+
+def style_sample(table: pd.DataFrame) -> Styler:
+    """A held-out sequence table with its wrong answers shaded (the mark stays, for print and
+    for readers who cannot tell the colour)."""
+    return table.style.map(lambda value: WRONG_CSS if _wrong(value) else "")
 
 
 def sample_tables(result: TrainResult, names: tuple[str, str]) -> list[pd.DataFrame]:
@@ -364,6 +382,7 @@ def run_record(result: TrainResult) -> dict[str, Any]:
     return {
         "task": task.name,
         "cell": Cell(config.cell).keras_name,
+        "names": explain.variant_names(config),
         "T": config.params.seq_len,
         "k": config.params.k if task.uses_k else None,
         "delay": config.target_delay,
@@ -378,23 +397,43 @@ def run_record(result: TrainResult) -> dict[str, Any]:
 
 
 def runs_table(runs: list[dict[str, Any]]) -> pd.DataFrame:
-    """The runs as the page shows them: accuracies in %, counts with separators."""
+    """The runs as the page shows them: accuracies in %, counts with separators, the
+    bidirectional model first (as in the tiles and the legends).
+
+    The model columns are headed with the models' names (``BiLSTM accuracy``) when every run
+    used the same cell, else with "bidirectional" / "unidirectional". Headers are short, so a
+    1280 px screen shows them without breaking a word; task names break at spaces only.
+    """
+    bi, uni = _shared_names(runs, RUNS_GENERIC_NAMES)
     return pd.DataFrame(
         {
-            "task": [run["task"] for run in runs],
+            "task": [run["task"].replace("-", NO_BREAK_HYPHEN) for run in runs],
             "cell": [run["cell"] for run in runs],
             "T": [str(run["T"]) for run in runs],
             "k": ["–" if run["k"] is None else str(run["k"]) for run in runs],
-            "delay d": [str(run["delay"]) for run in runs],
+            "d": [str(run["delay"]) for run in runs],
             "matched": ["yes" if run["matched"] else "no" for run in runs],
-            "unidirectional accuracy": [accuracy(run["acc_uni"]) for run in runs],
-            "bidirectional accuracy": [accuracy(run["acc_bi"]) for run in runs],
-            "unidirectional params": [fmt(run["params_uni"]) for run in runs],
-            "bidirectional params": [fmt(run["params_bi"]) for run in runs],
+            f"{bi} accuracy": [accuracy(run["acc_bi"]) for run in runs],
+            f"{uni} accuracy": [accuracy(run["acc_uni"]) for run in runs],
+            f"{bi} params": [fmt(run["params_bi"]) for run in runs],
+            f"{uni} params": [fmt(run["params_uni"]) for run in runs],
             "epochs": [str(run["epochs"]) for run in runs],
             "seconds": [f"{run['seconds']:.1f}" for run in runs],
         }
     )
+
+
+def _shared_names(runs: list[dict[str, Any]], mixed: tuple[str, str]) -> tuple[str, str]:
+    """The models' names of ``runs`` if they all used the same cell, else ``mixed``."""
+    names = {tuple(run.get("names", ())) for run in runs}
+    return names.pop() if len(names) == 1 and () not in names else mixed
+
+
+def delay_names(runs: list[dict[str, Any]]) -> tuple[str, str]:
+    """The names the delay chart gives the models: those of the runs it plots (the panels of
+    a task and k with a delayed run), not the cell the controls hold now."""
+    delayed = {(run["task"], run["k"]) for run in runs if run["delay"]}
+    return _shared_names([r for r in runs if (r["task"], r["k"]) in delayed], DELAY_GENERIC_NAMES)
 
 
 def render_verdict(result: TrainResult) -> None:
@@ -431,7 +470,7 @@ def render_results(result: TrainResult) -> None:
     st.markdown("#### One held-out sequence")
     st.caption(explain.SAMPLE_CAPTION)
     for table in sample_tables(result, names):
-        st.table(table)
+        st.table(style_sample(table))
     st.markdown(f"#### Inside the {names[0]}: hidden states on that sequence")
     st.caption(explain.hidden_states_caption(names))
     display.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
@@ -446,7 +485,7 @@ def render_runs(names: tuple[str, str]) -> None:
     st.caption(explain.runs_caption(names))
     st.table(runs_table(runs), hide_index=True)
     if any(run["delay"] for run in runs):
-        display.plotly_chart(delay_figure(runs, names), key="tl_delay_chart")
+        display.plotly_chart(delay_figure(runs, delay_names(runs)), key="tl_delay_chart")
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -479,6 +518,14 @@ def _settings(locked: bool) -> TrainConfig | None:
     return config
 
 
+def render_empty(config: TrainConfig | None, names: tuple[str, str], locked: bool) -> None:
+    """Before the first run, beside the Train button: what Train does and with which settings
+    (the sidebar is hidden in presenter mode; a locked link states its settings at the top)."""
+    st.markdown(explain.training_lab_intro(names))
+    if config is not None and not locked:
+        st.markdown(explain.current_settings(config))
+
+
 def render_page() -> None:
     """The whole Training Lab page."""
     st.title("Training Lab")
@@ -494,10 +541,13 @@ def render_page() -> None:
     _collect_finished_job()
     job: Job | None = st.session_state.get(JOB_KEY)
     running = job is not None and job.active
+    result: TrainResult | None = st.session_state.get(RESULT_KEY)
     about, buttons = st.columns([5, 1])
     with about:
         st.markdown(explain.task_summary(task))
         st.caption(task.lesson)
+        if result is None and not running:
+            render_empty(config, names, locked)
     with buttons:
         st.button(
             "Train",
@@ -518,11 +568,8 @@ def render_page() -> None:
             width="stretch",
         )
     _show_notice()
-    result: TrainResult | None = st.session_state.get(RESULT_KEY)
     if running:
         live_panel(names)
     elif result is not None:
         render_results(result)
     render_runs(names)
-    if result is None and not running:
-        st.caption(explain.training_lab_intro(names))

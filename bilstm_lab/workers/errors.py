@@ -17,6 +17,11 @@ class WorkerLost(RuntimeError):
     """
 
 
+class WorkerOutOfMemory(WorkerLost):
+    """The job's worker passed its memory ceiling (``BILSTM_LAB_WORKER_MAX_MB``) and ended
+    itself; only that worker is lost, and a new one is started."""
+
+
 class JobCancelled(RuntimeError):
     """The job left the queue before it ran: stopped, abandoned, waited too long, or shutdown."""
 

@@ -18,6 +18,8 @@ from multiprocessing.context import SpawnContext, SpawnProcess
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
+from bilstm_lab.workers.settings import MEMORY_EXIT_CODE, WORKER_MEMORY_ENV
+
 # Serialises worker starts across pools: `_spawn_guard` swaps ``sys.modules["__main__"]``.
 _START_LOCK = threading.Lock()
 
@@ -61,6 +63,8 @@ def _spawn_guard() -> Iterator[None]:
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "exit status unknown"
+    if code == MEMORY_EXIT_CODE:
+        return f"it ended itself over its memory limit, {WORKER_MEMORY_ENV}"
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"
@@ -134,6 +138,14 @@ class WorkerProcess:
         try:
             return not multiprocessing.connection.wait([self.process.sentinel], 0)
         except (OSError, ValueError):
+            return False
+
+    @property
+    def out_of_memory(self) -> bool:
+        """Whether the process ended itself over its memory ceiling (call after it ended)."""
+        try:
+            return self.process.exitcode == MEMORY_EXIT_CODE
+        except ValueError:  # the process object was closed
             return False
 
     def exit_description(self, timeout: float = 1.0) -> str:

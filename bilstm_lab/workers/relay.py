@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bilstm_lab.workers import worker as _worker
-from bilstm_lab.workers.errors import JobError, WorkerLost
+from bilstm_lab.workers.errors import JobError, WorkerLost, WorkerOutOfMemory
 from bilstm_lab.workers.job import Job, JobState
 from bilstm_lab.workers.process import WorkerProcess
 from bilstm_lab.workers.settings import POLL_INTERVAL, POOL_LOGGER
@@ -141,4 +141,5 @@ def _lost(
             f"({how}; out of memory?); a new worker is being started"
         )
     _log.warning("%s", text)
-    return JobState.FAILED, None, WorkerLost(text)
+    lost = WorkerOutOfMemory if not ignored_stop and w.out_of_memory else WorkerLost
+    return JobState.FAILED, None, lost(text)

@@ -23,6 +23,41 @@ POLL_INTERVAL = 0.1
 #: The one logger of the whole pool (queue, relay and monitor), so one name filters them all.
 POOL_LOGGER = "bilstm_lab.workers.pool"
 
+#: The environment variable that sets a worker's memory ceiling, in MB (read in the worker).
+WORKER_MEMORY_ENV = "BILSTM_LAB_WORKER_MAX_MB"
+#: A worker whose resident memory passes this while it runs a job ends itself: the job fails
+#: with `WorkerOutOfMemory` and only that worker is replaced. A warm worker holds ~0.6 GB, a
+#: training at the lab's largest settings well under 2 GB; an upload within the config limits
+#: (30 M weights) stays far below. Resident memory, not address space: TensorFlow reserves
+#: huge virtual ranges it never touches, so ``RLIMIT_AS`` would break it.
+DEFAULT_WORKER_MAX_MB = 4096
+#: Bounds for the setting (the low one lets tests use a small ceiling).
+MIN_WORKER_MAX_MB, MAX_WORKER_MAX_MB = 64, 1_048_576
+#: How often a worker running a job reads its own resident memory (seconds).
+MEMORY_POLL = 0.2
+#: The exit code of a worker that ended itself over its memory ceiling.
+MEMORY_EXIT_CODE = 86
+
+
+def worker_memory_mb(value: str | None, default: int = DEFAULT_WORKER_MAX_MB) -> int:
+    """The memory ceiling from ``BILSTM_LAB_WORKER_MAX_MB``'s ``value``; ``default`` if unset or
+    invalid (a bad value warns: a typo in a deployment must not stop the workers)."""
+    if value is None or not value.strip():
+        return default
+    try:
+        limit = int(value.strip())
+    except ValueError:
+        limit = 0
+    if MIN_WORKER_MAX_MB <= limit <= MAX_WORKER_MAX_MB:
+        return limit
+    warnings.warn(
+        f"{WORKER_MEMORY_ENV}={value!r} is not a whole number of MB from {MIN_WORKER_MAX_MB} "
+        f"to {MAX_WORKER_MAX_MB}; using {default} MB",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return default
+
 
 def _cpu_count() -> int:
     # The CPUs this process may use (a container's limit), not the machine's.

@@ -8,6 +8,12 @@ answers ``("run", job_id, "module.path:function", payload_pickle)`` messages one
 - then ``("done", job_id, pickle)`` with its return value, or
   ``("error", job_id, pickle_or_None, type_name, message)`` when it raised.
 
+While a job runs, a watchdog thread reads the worker's resident memory every `MEMORY_POLL`
+seconds and ends the process (exit code `MEMORY_EXIT_CODE`) past ``BILSTM_LAB_WORKER_MAX_MB``:
+a job that blows up costs its worker, never the server (the relay reports `WorkerOutOfMemory`).
+Workers also ask the kernel to pick them first when the machine runs out of memory
+(``oom_score_adj``), so the server is the last process it would kill.
+
 Everything the worker sends is pickled here, with a pickler that refuses objects from
 `HEAVY_MODULES`: unpickling them in the server would import TensorFlow there, the very thing
 the pool exists to prevent. The server unpickles with the same rule (`loads`), so a job that
@@ -19,6 +25,7 @@ Import-light on purpose (stdlib only): this module is imported by the server too
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import io
@@ -32,6 +39,13 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from typing import Any
+
+from bilstm_lab.workers.settings import (
+    MEMORY_EXIT_CODE,
+    MEMORY_POLL,
+    WORKER_MEMORY_ENV,
+    worker_memory_mb,
+)
 
 #: Top-level packages whose objects may not cross to the server (unpickling imports them).
 HEAVY_MODULES = frozenset({"tensorflow", "keras", "tf_keras", "tensorboard", "torch", "jax"})
@@ -143,6 +157,72 @@ def _error_message(job_id: int, error: BaseException) -> tuple[Any, ...]:
     return ("error", job_id, blob, type(error).__name__, _short(error))
 
 
+def resident_mb() -> float | None:
+    """This process's resident memory in MB (Linux ``/proc``), None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+class MemoryWatchdog:
+    """Ends this worker process when its resident memory passes ``limit_mb`` during a job.
+
+    A daemon thread polls every ``interval`` seconds while a job runs (between jobs it sleeps).
+    Ending the process is the only way to take memory back from a job stuck inside a native
+    allocation, and it costs one worker: the server sees the pipe close, fails only that job
+    (`WorkerOutOfMemory`) and starts a replacement.
+    """
+
+    def __init__(self, limit_mb: float, interval: float = MEMORY_POLL) -> None:
+        self.limit_mb = limit_mb
+        self.interval = interval
+        self._job: tuple[int, str] | None = None
+        self._running = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="memory-watchdog", daemon=True)
+
+    def start(self) -> MemoryWatchdog:
+        if resident_mb() is not None:  # no /proc: nothing to watch with
+            self._thread.start()
+        return self
+
+    @contextlib.contextmanager
+    def watching(self, job_id: int, fn_path: str) -> Any:
+        """Watch while the ``with`` block runs one job."""
+        self._job = (job_id, fn_path)
+        self._running.set()
+        try:
+            yield
+        finally:
+            self._running.clear()
+            self._job = None
+
+    def over_limit(self) -> bool:
+        """Whether this process's resident memory is above the ceiling now."""
+        used = resident_mb()
+        return used is not None and used > self.limit_mb
+
+    def _watch(self) -> None:
+        while True:
+            self._running.wait()
+            time.sleep(self.interval)
+            job, used = self._job, resident_mb()
+            if job is not None and used is not None and used > self.limit_mb:
+                _log(
+                    f"job {job[0]} ({job[1]}) took {used:.0f} MB, over this worker's limit of "
+                    f"{self.limit_mb:.0f} MB ({WORKER_MEMORY_ENV}): ending the worker"
+                )
+                os._exit(MEMORY_EXIT_CODE)
+
+
+def _prefer_me_when_out_of_memory() -> None:
+    """Ask the kernel's out-of-memory killer to pick this worker before the server."""
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adjust:
+        adjust.write("1000")
+
+
 def _forget_job_state() -> None:
     """Free what the last job left behind (its models, tensors) before the next one starts.
 
@@ -225,6 +305,9 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # Ctrl+C in the terminal reaches the whole process group; the server decides when we end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _prefer_me_when_out_of_memory()
+    limit_mb = worker_memory_mb(os.environ.get(WORKER_MEMORY_ENV))
+    watchdog = MemoryWatchdog(limit_mb, interval=MEMORY_POLL).start()
     started = time.monotonic()
     for name in warm_modules:
         try:
@@ -252,8 +335,12 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
                 return  # ("exit",) or anything unexpected: end cleanly
             _, job_id, fn_path, payload_blob = message
             try:
-                run_job(send, stop_event, job_id, fn_path, payload_blob)
+                with watchdog.watching(job_id, fn_path):
+                    run_job(send, stop_event, job_id, fn_path, payload_blob)
             finally:
                 _forget_job_state()
+            if watchdog.over_limit():  # its result is sent; the next job must not pay for it
+                _log(f"job {job_id} ({fn_path}) left this worker over its memory limit: retiring")
+                return
     except OSError:
         return  # broken pipe: the server is gone

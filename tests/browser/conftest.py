@@ -6,6 +6,7 @@ Every page's browser test reuses these fixtures (the helpers behind them live in
 - ``browser``: a Playwright Chromium (Debian's ``/usr/bin/chromium``; Playwright cannot download
   its own browser here).
 - ``page``: a fresh page (own context, so no cookies or session shared between tests).
+- ``projector``: the same at a classroom projector's 1280×720.
 - ``open_page(page, path)``: go to ``app_url + path`` and wait until Streamlit has finished
   running the script.
 - ``screenshot(page, name)``: save ``test-artifacts/screenshots/<name>.png``.
@@ -24,6 +25,7 @@ import pytest
 from labharness.browser import (
     CHROMIUM,
     DESKTOP_VIEWPORT,
+    PROJECTOR_VIEWPORT,
     chromium_available,
     full_page_screenshot,
     launch_options,
@@ -64,6 +66,14 @@ def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport=DESKTOP_VIEWPORT)  # type: ignore[attr-defined]
     page = context.new_page()
     yield page
+    context.close()
+
+
+@pytest.fixture()
+def projector(browser: object) -> Iterator[object]:
+    """A fresh page at a classroom projector's 1280×720, in its own browser context."""
+    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)  # type: ignore[attr-defined]
+    yield context.new_page()
     context.close()
 
 

@@ -7,7 +7,7 @@ Chromium: the size a student sees is the SVG font size times the scale the page 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,6 @@ import pytest
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.presets import PRESETS
 from bilstm_lab.core.spec import DenseHead, MergeMode, ModelSpec
-from labharness.browser import PROJECTOR_VIEWPORT
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +42,6 @@ WORST_CASES = {
         units=(4096, 64, 64, 64, 64, 64), return_state=True, head=DenseHead(10, "softmax")
     ),
 }
-
-
-@pytest.fixture()
-def projector_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def _open_spec(open_page: Callable[[object, str], None], page: Any, spec: ModelSpec) -> None:
@@ -82,34 +73,32 @@ def _check_stacks(page: Any, spec: ModelSpec) -> None:
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[preset.key for preset in PRESETS])
 def test_every_presets_layer_stacks_are_readable_and_aligned(
-    projector_page: Any, open_page: Callable[[object, str], None], preset: Any
+    projector: Any, open_page: Callable[[object, str], None], preset: Any
 ) -> None:
-    _open_spec(open_page, projector_page, preset.spec)
-    _check_stacks(projector_page, preset.spec)
-    assert projector_page.evaluate(CLIPPED_TABLES_JS) == []  # no table or column cut off
+    _open_spec(open_page, projector, preset.spec)
+    _check_stacks(projector, preset.spec)
+    assert projector.evaluate(CLIPPED_TABLES_JS) == []  # no table or column cut off
 
 
 @pytest.mark.parametrize("name", list(WORST_CASES))
 def test_worst_cases_are_readable_on_every_diagram_tab(
-    projector_page: Any,
+    projector: Any,
     open_page: Callable[[object, str], None],
     screenshot: Callable[[object, str], object],
     name: str,
 ) -> None:
     spec = WORST_CASES[name]
-    _open_spec(open_page, projector_page, spec)
-    _check_stacks(projector_page, spec)
-    screenshot(projector_page, f"diagrams-{name}-stack-1280")
+    _open_spec(open_page, projector, spec)
+    _check_stacks(projector, spec)
+    screenshot(projector, f"diagrams-{name}-stack-1280")
     for tab in ("Unrolled in time", "Where the parameters go"):
-        projector_page.get_by_role("tab", name=tab).click()
-        projector_page.wait_for_selector(
+        projector.get_by_role("tab", name=tab).click()
+        projector.wait_for_selector(
             '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"] svg text', timeout=60_000
         )
-        projector_page.wait_for_timeout(500)  # plotly lays out after the element appears
+        projector.wait_for_timeout(500)  # plotly lays out after the element appears
         assert (
-            _small_texts(
-                projector_page, '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"]'
-            )
+            _small_texts(projector, '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"]')
             == []
         )
-    screenshot(projector_page, f"diagrams-{name}-tabs-1280")
+    screenshot(projector, f"diagrams-{name}-tabs-1280")

@@ -12,7 +12,7 @@ Screenshots: ``test-artifacts/screenshots/projector-<page>-{normal,present,locke
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 
 from bilstm_lab.core import explain
 from bilstm_lab.ui import display
-from labharness.browser import PROJECTOR_VIEWPORT, wait_for_app
+from labharness.browser import wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -95,14 +95,6 @@ FONT_PX_JS = """(selector) => {
     const element = document.querySelector(selector);
     return element ? parseFloat(getComputedStyle(element).fontSize) : null;
 }"""
-
-
-@pytest.fixture()
-def projector(browser: Any) -> Iterator[Any]:
-    """A page in its own context with the projector's viewport."""
-    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)
-    yield context.new_page()
-    context.close()
 
 
 def _check_title(page: Any) -> None:
@@ -193,7 +185,7 @@ def test_lock_hides_the_controls_on_every_page_and_combines_with_presenter_mode(
     for name, path in PAGES:
         open_page(projector, f"{path}?{display.LOCK_FLAG}=1")
         if name == "pitfalls":  # no button to press: the leakage card trains by itself
-            projector.get_by_text("BiLSTM: full seq").wait_for(timeout=TIMEOUT_MS)
+            projector.get_by_text("only the prefix, as a generator").wait_for(timeout=TIMEOUT_MS)
         _no_controls_shown(projector, name)
         assert projector.get_by_text(explain.LOCKED_VIEW).is_visible(), name
         assert projector.locator('[data-testid="stSidebarNav"]').is_visible(), name

@@ -1,19 +1,24 @@
 """The Training Lab in a real browser: train, see live progress and results; on a 1280×720
 projector the verdict and the per-step chart are in view after Train, drawn in their legend
-colours; a copied link reopens the same settings; ``?lock=1`` hides the controls; no emoji."""
+colours, and before Train the settings it will use are in view (presenter mode too) and the
+sidebar's labels fit on one line; after Train the runs table's headers and the task names do
+not wrap, the heatmaps label every time step and wrong answers are shaded; a copied link
+reopens the same settings; ``?lock=1`` hides the controls; no emoji."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from bilstm_lab.core import explain
 from bilstm_lab.core.tasks import DEFAULT_TASK
 from bilstm_lab.core.train_config import default_config
 from bilstm_lab.render.training_charts import BI_COLOR, CEILING_NAME, UNI_COLOR
+from bilstm_lab.ui.training import WRONG_MARK
 from labharness.browser import PROJECTOR_VIEWPORT, SCREENSHOTS
 from labharness.text import emoji_in
 
@@ -50,14 +55,6 @@ def _rgb(hex_colour: str) -> str:
     return f"rgb({red}, {green}, {blue})"
 
 
-@pytest.fixture()
-def projector(browser: object) -> Iterator[Any]:
-    """A page at the classroom projector's 1280×720."""
-    context = browser.new_context(viewport=PROJECTOR_VIEWPORT)  # type: ignore[attr-defined]
-    yield context.new_page()
-    context.close()
-
-
 #: Every trace of the per-step chart with its line colour, and every legend entry with its own.
 STEP_CHART_COLOURS_JS = """(ceilingName) => {
   const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
@@ -87,6 +84,61 @@ VERDICT_BOX_JS = """() => {
   const r = box.getBoundingClientRect();
   return [r.top, r.bottom, r.left, r.right];
 }"""
+
+
+#: How many lines a table cell's or a label's text takes (its text's line boxes).
+LINES_JS = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el.querySelector('p') || el);
+  const rects = [...range.getClientRects()].filter(r => r.width > 0);
+  return new Set(rects.map(r => Math.round(r.bottom))).size;
+}"""
+
+#: The runs table (the page's last table): every header and cell with its number of lines.
+RUNS_TABLE_JS = f"""() => {{
+  const lines = {LINES_JS};
+  const tables = [...document.querySelectorAll('[data-testid="stTable"]')];
+  const runs = tables[tables.length - 1];
+  return [...runs.querySelectorAll('th, td')].map(c => [c.innerText, lines(c)]);
+}}"""
+
+#: The held-out sequence table: every answer cell's text and background.
+SAMPLE_CELLS_JS = """() => {
+  const sample = document.querySelector('[data-testid="stTable"]');
+  return [...sample.querySelectorAll('td')].map(
+    c => [c.innerText.trim(), getComputedStyle(c).backgroundColor]);
+}"""
+
+#: The x tick labels of both hidden-state heatmaps.
+HEATMAP_TICKS_JS = """() => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+    p => p._fullData.some(d => d.type === 'heatmap'));
+  return plot ? [...plot.querySelectorAll('.xtick text, .x2tick text')].map(t => t.textContent)
+    : null;
+}"""
+
+#: The sidebar's slider and number box labels with their number of lines.
+SIDEBAR_LABELS_JS = f"""() => {{
+  const lines = {LINES_JS};
+  return [...document.querySelectorAll(
+    '[data-testid="stSidebarUserContent"] :is([data-testid="stSlider"], '
+    + '[data-testid="stNumberInput"]) [data-testid="stWidgetLabel"]')]
+    .map(label => [label.innerText, lines(label)]);
+}}"""
+
+#: Where the main area's Markdown block holding ``text`` is.
+TEXT_BOX_JS = """(text) => {
+  const block = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdown"]')]
+    .find(m => m.innerText.includes(text));
+  if (!block) return null;
+  const r = block.getBoundingClientRect();
+  return [r.top, r.bottom, r.left, r.right];
+}"""
+
+#: Slider labels too long for half the sidebar; the page gives them a row of their own.
+LONG_SLIDER_LABELS = {"Sequence length T", "Training samples", "Units per direction"}
+#: The one label long enough to wrap even at full width (it wraps between words).
+WRAPPING_LABEL = "Target delay d"
 
 
 def _inside(box: list[float], viewport: dict[str, int]) -> bool:
@@ -123,6 +175,43 @@ def test_on_a_projector_the_verdict_and_per_step_chart_are_in_view_after_train(
     body = page.inner_text("body")
     assert "Traceback" not in body
     assert emoji_in(body) == []
+    # Below the fold: the runs table's headers and cells each on one line, the bidirectional
+    # model first; the heatmaps label every step from 0 (as the sample table's t=0…);
+    # a wrong answer is shaded, a right one is not.
+    runs = page.evaluate(RUNS_TABLE_JS)
+    assert [text for text, lines in runs if lines != 1] == [], runs
+    headers = [text for text, _ in runs]
+    assert headers.index("BiLSTM accuracy") < headers.index("LSTM accuracy")
+    assert page.evaluate(HEATMAP_TICKS_JS) == [str(t) for t in range(steps)] * 2
+    for text, background in page.evaluate(SAMPLE_CELLS_JS):
+        shaded = background not in ("rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)")
+        assert shaded == text.endswith(WRONG_MARK), (text, background)
+
+
+def test_on_a_projector_before_train_the_settings_are_in_view_and_the_labels_fit(
+    projector: Any,
+    open_page: Callable[[Any, str], None],
+    screenshot: Callable[[Any, str], Path],
+) -> None:
+    page = projector
+    config = default_config(DEFAULT_TASK)
+    settings = explain.settings_line(config)
+    open_page(page, TRAINING)
+    box = page.evaluate(TEXT_BOX_JS, settings)
+    assert box is not None and _inside(box, PROJECTOR_VIEWPORT), box
+    assert explain.SETTINGS_NOTE + ":" in page.inner_text('[data-testid="stMain"]')
+    labels = dict(page.evaluate(SIDEBAR_LABELS_JS))
+    assert set(labels) >= LONG_SLIDER_LABELS, labels
+    wrapped = [
+        label for label, lines in labels.items() if lines != 1 and WRAPPING_LABEL not in label
+    ]
+    assert wrapped == [], labels
+    screenshot(page, "training_lab_projector_before")
+    # Presenter mode hides the sidebar: the settings are still stated beside Train.
+    open_page(page, TRAINING + "?present=1")
+    box = page.evaluate(TEXT_BOX_JS, settings)
+    assert box is not None and _inside(box, PROJECTOR_VIEWPORT), box
+    screenshot(page, "training_lab_projector_before_present")
 
 
 def test_a_copied_link_reopens_the_same_settings_and_lock_hides_the_controls(

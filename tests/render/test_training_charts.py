@@ -1,20 +1,27 @@
 """The Training Lab's charts show their point: lines in legend colours above the shading, only the
-steps whose answer lies ahead marked, the best possible visible apart from chance, one colour
-pair and two legend entries in the delay chart."""
+steps whose answer lies ahead marked, the best possible visible apart from chance, every time
+step labelled on short sequences, one colour pair and two legend entries (the BiLSTM first) in
+the delay chart."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
-from bilstm_lab.core.results import StepScores
+from bilstm_lab.core.results import StepScores, TrainResult
 from bilstm_lab.core.tasks import TaskParams, get_task
 from bilstm_lab.render.training_charts import (
     BI_COLOR,
     CEILING_NAME,
     CHANCE_NAME,
+    LABEL_EVERY_STEP_MAX,
     UNI_COLOR,
     delay_figure,
+    hidden_state_figure,
     step_accuracy_figure,
 )
 
@@ -74,6 +81,21 @@ def _run(task: str, k: int | None, delay: int, acc_uni: float) -> dict:
     return {"task": task, "k": k, "delay": delay, "acc_uni": acc_uni, "acc_bi": 0.99}
 
 
+@pytest.mark.parametrize("steps", [6, LABEL_EVERY_STEP_MAX, LABEL_EVERY_STEP_MAX + 8])
+def test_time_axes_label_every_step_of_a_short_sequence_from_zero(steps: int) -> None:
+    # Steps count from 0, as the sample table's columns (t=0…) and the verdict's ranges do.
+    hidden = np.zeros((steps, 4))
+    result = cast(TrainResult, SimpleNamespace(hidden_forward=hidden, hidden_backward=hidden))
+    every_step = 1 if steps <= LABEL_EVERY_STEP_MAX else None
+    heatmaps = hidden_state_figure(result)
+    assert [list(trace.x) for trace in heatmaps.data] == [list(range(steps))] * 2
+    assert heatmaps.layout.xaxis.dtick == heatmaps.layout.xaxis2.dtick == every_step
+    params = TaskParams(seq_len=steps, k=3, vocab=8)
+    per_step = step_accuracy_figure(_scores("look_ahead", params), NAMES)
+    assert list(per_step.data[-1].x) == list(range(steps))
+    assert per_step.layout.xaxis.dtick == every_step
+
+
 def test_delay_chart_has_one_panel_per_task_and_two_legend_entries() -> None:
     runs = [
         _run("Look-ahead", 3, 0, 0.13),
@@ -86,5 +108,9 @@ def test_delay_chart_has_one_panel_per_task_and_two_legend_entries() -> None:
     titles = [annotation.text for annotation in fig.layout.annotations]
     assert titles == ["Look-ahead, k=3", "Reversal"]
     assert [trace.showlegend for trace in fig.data].count(True) == 2
+    # The BiLSTM first in the legend, as in the tiles and the other charts; drawn last (on top).
+    ranked = sorted((t for t in fig.data if t.showlegend), key=lambda t: t.legendrank)
+    assert [t.name.split()[0] for t in ranked] == ["BiLSTM", "LSTM"]
+    assert fig.data[-1].name.startswith("BiLSTM")
     assert {trace.line.color for trace in fig.data if trace.mode == "lines+markers"} == {UNI_COLOR}
     assert {trace.marker.color for trace in fig.data if trace.mode == "markers"} == {BI_COLOR}
