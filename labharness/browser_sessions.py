@@ -9,13 +9,13 @@ totals. Each training session presses Train on the Training Lab and waits for th
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bilstm_lab.core.spec import ModelSpec
+from labharness.async_run import run_async
 from labharness.browser import SESSION_VIEWPORT, launch_options
 from labharness.sessions import (
     EXPLORER_PATH,
@@ -112,9 +112,7 @@ def run_sessions(
     The event loop runs in a worker thread, so this also works next to the sync Playwright
     fixtures (which keep their own loop running in the calling thread).
     """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        coroutine = _run_sessions(base_url, sessions, changes, screenshot_dir)
-        return pool.submit(asyncio.run, coroutine).result()
+    return run_async(_run_sessions(base_url, sessions, changes, screenshot_dir))
 
 
 TRAINING_PATH = "/Training_Lab"
@@ -177,5 +175,4 @@ async def _train_all(base_url: str, sessions: int) -> list[TrainingResult]:
 
 def run_training_sessions(base_url: str, sessions: int) -> list[TrainingResult]:
     """``sessions`` students press Train at (nearly) the same moment; blocks until all finish."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _train_all(base_url, sessions)).result()
+    return run_async(_train_all(base_url, sessions))

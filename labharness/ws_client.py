@@ -19,6 +19,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from labharness.async_run import run_async
 from labharness.sessions import (
     EXPLORER_PAGE,
     TOTAL_LABELS,
@@ -125,4 +126,4 @@ async def _all(port: int, sessions: int, changes: int) -> list[SessionResult]:
 
 def run_ws_sessions(port: int, sessions: int, changes: int = 5) -> list[SessionResult]:
     """Run ``sessions`` simulated students at once against the server on ``port``."""
-    return asyncio.run(_all(port, sessions, changes))
+    return run_async(_all(port, sessions, changes))

@@ -24,6 +24,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from labharness.async_run import run_async
+
 TIMEOUT_S = 120
 
 #: Every page of the lab: (page name in the rerun message, text its title contains).
@@ -263,4 +265,4 @@ async def _fuzz(port: int, cases: int, seed: int, pages: tuple[tuple[str, str], 
 
 def fuzz(port: int, cases: int, seed: int = 0, pages: tuple[tuple[str, str], ...] = PAGES) -> Tally:
     """Send ``cases`` hostile rerun messages, spread over ``pages``, to the server on ``port``."""
-    return asyncio.run(_fuzz(port, cases, seed, pages))
+    return run_async(_fuzz(port, cases, seed, pages))

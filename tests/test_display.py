@@ -64,7 +64,10 @@ def test_the_lock_note_is_shown_only_when_locked() -> None:
 def test_the_style_sheet_trims_padding_always_and_adds_each_mode() -> None:
     plain = display.page_css(presenter=False, lock=False)
     assert "stMainBlockContainer" in plain and "padding-top: 2rem" in plain
-    assert "font-size" not in plain and "display: none" not in plain
+    # The only size in the plain sheet gives the diagrams back their own text size.
+    assert "font-size: revert-layer" in plain and "font-size: 1" not in plain
+    assert f"font-size: {display.PRESENTER_ROOT_FONT_PX}px" not in plain
+    assert "display: none" not in plain
     presenting = display.page_css(presenter=True, lock=False)
     assert f"font-size: {display.PRESENTER_ROOT_FONT_PX}px" in presenting
     locked = display.page_css(presenter=False, lock=True)

@@ -16,6 +16,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from labharness.async_run import run_async
 from labharness.server import StreamlitServer
 from labharness.ws_hostile import PAGES, connect, fuzz, read_run, rerun_message
 
@@ -80,7 +81,7 @@ async def _measure(port: int) -> tuple[list[float], list[float], str]:
 def test_a_20_mb_widget_value_is_refused_without_slowing_a_bystander(
     app_server: StreamlitServer,
 ) -> None:
-    idle, during, answer = asyncio.run(_measure(app_server.port))
+    idle, during, answer = run_async(_measure(app_server.port))
     assert answer.startswith("closed") or answer == "dropped", answer
     ratio = statistics.median(during) / statistics.median(idle)
     assert ratio <= 2.0, (ratio, idle, during)
@@ -111,5 +112,5 @@ async def _totals_after_clear_cache(port: int) -> tuple[dict[str, str], dict[str
 
 def test_a_client_cannot_clear_the_servers_caches(app_server: StreamlitServer) -> None:
     """Streamlit's clear_cache message also clears the session state: the change survives."""
-    changed, after = asyncio.run(_totals_after_clear_cache(app_server.port))
+    changed, after = run_async(_totals_after_clear_cache(app_server.port))
     assert changed and after == changed, (changed, after)
