@@ -8,10 +8,10 @@ Convert page, the CLI's ``inspect``), so it lives here, free of TensorFlow: unpi
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 
 from bilstm_lab.core import explain
+from bilstm_lab.core.env_settings import whole_number_setting
 from bilstm_lab.core.errors import ModelFileTooLarge
 from bilstm_lab.core.formatting import fmt, format_shape, megabytes, text_table
 
@@ -32,20 +32,15 @@ def upload_limit_mb(value: str | None, default: int = DEFAULT_UPLOAD_MB) -> int:
 
     A bad value warns and falls back: a typo in a deployment must not stop the server.
     """
-    if value is None or not value.strip():
-        return default
-    try:
-        limit = int(value.strip())
-    except ValueError:
-        limit = 0
-    if MIN_UPLOAD_MB <= limit <= MAX_UPLOAD_MB_SETTING:
-        return limit
-    warnings.warn(
-        explain.bad_upload_limit(UPLOAD_LIMIT_ENV, value, MIN_UPLOAD_MB, MAX_UPLOAD_MB_SETTING),
-        RuntimeWarning,
-        stacklevel=2,
+    return whole_number_setting(
+        value,
+        MIN_UPLOAD_MB,
+        MAX_UPLOAD_MB_SETTING,
+        default,
+        explain.bad_upload_limit(
+            UPLOAD_LIMIT_ENV, str(value), MIN_UPLOAD_MB, MAX_UPLOAD_MB_SETTING
+        ),
     )
-    return default
 
 
 #: Largest model file accepted, in MB: the one setting. The page, the CLI and the loader check

@@ -1,12 +1,13 @@
 """The worker pool's numbers: how many workers, and how long jobs may wait, idle or linger.
 
-Pure standard library: the server imports it.
+Standard library only (plus the stdlib-only `bilstm_lab.core.env_settings`): the server imports it.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
+
+from bilstm_lab.core.env_settings import whole_number_setting
 
 #: The environment variable that sets `DEFAULT_WORKERS`.
 WORKERS_ENV = "BILSTM_LAB_WORKERS"
@@ -42,21 +43,14 @@ MEMORY_EXIT_CODE = 86
 def worker_memory_mb(value: str | None, default: int = DEFAULT_WORKER_MAX_MB) -> int:
     """The memory ceiling from ``BILSTM_LAB_WORKER_MAX_MB``'s ``value``; ``default`` if unset or
     invalid (a bad value warns: a typo in a deployment must not stop the workers)."""
-    if value is None or not value.strip():
-        return default
-    try:
-        limit = int(value.strip())
-    except ValueError:
-        limit = 0
-    if MIN_WORKER_MAX_MB <= limit <= MAX_WORKER_MAX_MB:
-        return limit
-    warnings.warn(
+    return whole_number_setting(
+        value,
+        MIN_WORKER_MAX_MB,
+        MAX_WORKER_MAX_MB,
+        default,
         f"{WORKER_MEMORY_ENV}={value!r} is not a whole number of MB from {MIN_WORKER_MAX_MB} "
         f"to {MAX_WORKER_MAX_MB}; using {default} MB",
-        RuntimeWarning,
-        stacklevel=2,
     )
-    return default
 
 
 def _cpu_count() -> int:
@@ -72,21 +66,14 @@ def workers_from_env(value: str | None, default: int) -> int:
 
     A bad value warns and falls back: a typo in a deployment must not stop the server.
     """
-    if value is None or not value.strip():
-        return default
-    try:
-        count = int(value.strip())
-    except ValueError:
-        count = 0
-    if MIN_WORKERS <= count <= MAX_WORKERS:
-        return count
-    warnings.warn(
+    return whole_number_setting(
+        value,
+        MIN_WORKERS,
+        MAX_WORKERS,
+        default,
         f"{WORKERS_ENV}={value!r} is not a whole number from {MIN_WORKERS} to {MAX_WORKERS}; "
         f"using {default} workers",
-        RuntimeWarning,
-        stacklevel=2,
     )
-    return default
 
 
 #: Worker processes a pool starts by default: one per usable CPU (at most `MAX_WORKERS`),
