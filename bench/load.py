@@ -1,6 +1,6 @@
 """Control-change latency and server memory under N concurrent sessions (N = 1, 10, 20, 40).
 
-Usage: ``python bench/load.py [--sessions 1,10,20,40] [--changes 5]``
+Usage: ``python bench/load.py [--sessions 1,10,20,40] [--changes 5] [--training N]``
 
 Starts one ``streamlit run app.py`` server on a free localhost port, then for each N runs N
 simulated students at once (Streamlit's websocket protocol, see ``labharness/ws_client.py``):
@@ -9,6 +9,11 @@ changes the units control. Prints the median and 95th-percentile latency of a co
 (from sending the new value to the server finishing the rerun with the right totals), the
 ratio to the single-session median (the baseline, measured in the same run), and the server's
 peak resident memory.
+
+``--training N`` then measures 20 sessions twice more: idle, and while N trainings of distinct
+configurations (each from its own client address, pressing Train on the Training Lab) run
+through the worker pool. Its last line is exactly
+``load: sessions=20 p95=X s idle, p95=Y s with N trainings``.
 """
 
 from __future__ import annotations
@@ -19,11 +24,57 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from labharness.async_run import run_async
 from labharness.memory import PeakMemory
 from labharness.paths import ARTIFACTS
 from labharness.server import streamlit_server
 from labharness.sessions import summarize
 from labharness.ws_client import run_ws_sessions
+from labharness.ws_training import TrainingTab, open_training
+
+#: Sessions exploring during the ``--training`` measurement.
+TRAINING_SESSIONS = 20
+#: Each training at the page's large settings: it runs for its whole time budget.
+TRAINING_QUERY = "task=look_ahead&samples=10000&epochs=40&units=128&seed={seed}"
+
+
+async def _start_trainings(port: int, count: int) -> list[TrainingTab]:
+    """``count`` pages press Train on distinct runs; returns once the pool is busy with them."""
+    tabs = [
+        await open_training(port, TRAINING_QUERY.format(seed=500 + i), f"127.0.2.{i + 1}")
+        for i in range(count)
+    ]
+    for tab in tabs:
+        await tab.press("Train")
+    await tabs[0].until(lambda tab: tab.running, timeout=300)
+    return tabs
+
+
+async def _stop_trainings(tabs: list[TrainingTab]) -> None:
+    for tab in tabs:
+        await tab.close()
+
+
+def _p95(port: int, changes: int) -> float:
+    results = run_ws_sessions(port, TRAINING_SESSIONS, changes=changes)
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise RuntimeError(f"{len(errors)} sessions failed, first: {errors[0]}")
+    return summarize(results)["p95_s"]
+
+
+def measure_with_training(port: int, trainings: int, changes: int) -> str:
+    """The ``load:`` line: p95 of 20 exploring sessions, idle and with ``trainings`` running."""
+    idle = _p95(port, changes)
+    tabs = run_async(_start_trainings(port, trainings))
+    try:
+        busy = _p95(port, changes)
+    finally:
+        run_async(_stop_trainings(tabs))
+    return (
+        f"load: sessions={TRAINING_SESSIONS} p95={idle:.2f} s idle, "
+        f"p95={busy:.2f} s with {trainings} trainings"
+    )
 
 
 def main() -> int:
@@ -31,6 +82,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,10,20,40", help="comma-separated session counts")
     parser.add_argument("--changes", type=int, default=5, help="control changes per session")
+    parser.add_argument(
+        "--training", type=int, default=0, metavar="N", help="then measure with N trainings"
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.sessions.split(",")]
     baseline = None
@@ -52,7 +106,9 @@ def main() -> int:
             print(
                 f"{sessions:>8} {stats['changes']:>8.0f} {median:>9.3f} {p95:>7.3f} {p95 / baseline:>8.1f}× {memory.peak_kib / 1024:>13.0f}"
             )
-    print("baseline: the median control change with 1 session, same server, same run")
+        print("baseline: the median control change with 1 session, same server, same run")
+        if args.training:
+            print(measure_with_training(server.port, args.training, args.changes))
     return 0
 
 

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -188,7 +189,7 @@ def main() -> None:
     # PyTorch first: once TensorFlow has started its thread pools, torch's CPU kernels in the
     # same process run ~4x slower (measured 1080 vs 255 samples/s), which would flatter the lab.
     torch_by_threads = {
-        threads: best_of(args.repeats, lambda t=threads: torch_throughput(config, args.epochs, t))
+        threads: best_of(args.repeats, partial(torch_throughput, config, args.epochs, threads))
         for threads in (1, 2)
     }
     print(

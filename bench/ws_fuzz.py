@@ -7,8 +7,10 @@ Run from the repository root::
 Starts the app as the README does (``python -m bilstm_lab app``) on a free port unless
 ``--port`` names a running one, sends ``--cases`` hand-made `rerun_script` messages spread
 over every page (`labharness.ws_hostile`: wrong value types per widget kind, NaN and
-infinities, unknown options, unknown widget ids), and prints the counts: runs that carried
-Streamlit's exception element, runs whose page lost its title, connections the server closed.
+infinities, out-of-range values, unknown options, unknown widget ids), hostile query strings
+and malformed frames, while a bystander session keeps its own model; prints the counts: runs
+that carried Streamlit's exception element, runs whose page lost its title, hung sessions,
+connections the server closed, and whether the bystander's page changed.
 Prints, never asserts; ``tests/browser/test_hostile_websocket.py`` runs a seeded sample.
 """
 
@@ -27,10 +29,14 @@ from labharness.ws_hostile import Tally, fuzz  # noqa: E402
 
 
 def _report(tally: Tally) -> None:
-    print(f"cases: {tally.cases} in {tally.seconds:.1f} s ({dict(tally.by_page)})")
+    print(f"cases: {tally.cases} in {tally.seconds:.1f} s ({dict(tally.by_kind)})")
+    print(f"widget-value and query cases by page: {dict(tally.by_page)}")
     print(f"exception elements: {tally.exceptions}")
     print(f"page title missing: {tally.missing_title}")
+    print(f"hung sessions: {tally.hung}")
     print(f"connections closed by the server: {tally.closed}")
+    print(f"malformed frames that cost their own connection (expected): {tally.closed_malformed}")
+    print(f"bystander changed: {tally.bystander_changed}")
     print(f"runs with either, by page: {dict(tally.failed_by_page)}")
     for failure in tally.failures:
         print(f"  {failure}")

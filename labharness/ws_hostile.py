@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -27,6 +28,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from labharness.async_run import run_async
 
 TIMEOUT_S = 120
+#: Shares of the cases that are a hostile query string, or a malformed frame (the rest are
+#: hostile widget values).
+QUERY_SHARE = 0.15
+MALFORMED_SHARE = 0.05
 
 #: Every page of the lab: (page name in the rerun message, text its title contains).
 PAGES: tuple[tuple[str, str], ...] = (
@@ -57,18 +62,30 @@ class Run:
     warnings: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    progress: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
     query_string: str | None = None
     seconds: float = 0.0
 
 
 @dataclass
 class Tally:
-    """Counts over a fuzzing session."""
+    """Counts over a fuzzing session.
+
+    ``cases`` counts every hostile message: widget values (``by_kind["values"]``), hostile
+    query strings (``"query"``) and malformed frames (``"malformed"``). A malformed frame may
+    cost its own connection (``closed_malformed``, expected); everything else must end in the
+    lab's page: no exception element, the title drawn, no hang, the bystander unchanged.
+    """
 
     cases: int = 0
     exceptions: int = 0
     missing_title: int = 0
     closed: int = 0
+    hung: int = 0
+    closed_malformed: int = 0
+    bystander_changed: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
     by_page: Counter[str] = field(default_factory=Counter)
     failed_by_page: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
@@ -103,6 +120,10 @@ async def read_run(ws: websockets.ClientConnection) -> Run:
                 run.warnings.append(element.alert.body)
             elif element_kind == "metric":
                 run.metrics[element.metric.label] = element.metric.body
+            elif element_kind == "progress":
+                run.progress.append(element.progress.text)
+            elif element_kind == "markdown":
+                run.captions.append(element.markdown.body)
             elif element_kind is not None:
                 widget = _widget(element, element_kind)
                 if widget is not None:
@@ -129,13 +150,19 @@ def rerun_message(page: str, query: str, states: list[WidgetState]) -> bytes:
     return message.SerializeToString()
 
 
-def connect(port: int) -> websockets.connect:
-    """A websocket to the server on ``port``, as a browser on the same origin opens it."""
+def connect(port: int, from_address: str | None = None) -> websockets.connect:
+    """A websocket to the server on ``port``, as a browser on the same origin opens it.
+
+    ``from_address`` (e.g. ``"127.0.0.2"``: all of 127.0.0.0/8 is this machine) makes the
+    server see another client address, as a second computer would be.
+    """
+    where: dict[str, Any] = {"local_addr": (from_address, 0)} if from_address else {}
     return websockets.connect(
         f"ws://127.0.0.1:{port}/_stcore/stream",
         subprotocols=[websockets.Subprotocol("streamlit")],
         origin=websockets.Origin(f"http://127.0.0.1:{port}"),
         max_size=None,
+        **where,
     )
 
 
@@ -206,7 +233,107 @@ def hostile_states(rng: random.Random, widgets: dict[str, Widget]) -> list[Widge
     return states
 
 
+_QUERY_PARTS = [
+    "units=NaN",
+    "units=inf",
+    "units=-1",
+    "units=99999999999999999999",
+    "layers=0",
+    "layers=1e9",
+    "merge_mode=%00",
+    "preset=../../etc/passwd",
+    "preset=" + "x" * 3000,
+    "cell=%F0%9F%98%80",
+    "seq_len=",
+    "task=<script>",
+    "seed=-5",
+    "samples=1e400",
+    "lock=2",
+    "present=maybe",
+    "quiz=%",
+    "job=zzzzzzzz",
+    "job=0123abcd",
+    "%%%",
+    "=",
+    "&&&",
+    "a" * 500 + "=1",
+]
+
+
+def hostile_query(rng: random.Random) -> str:
+    """A query string no page link ever had: junk values, repeats, unknown keys, bad escapes."""
+    return "&".join(rng.choice(_QUERY_PARTS) for _ in range(rng.randint(1, 4)))
+
+
+def malformed_frame(rng: random.Random) -> bytes:
+    """Bytes that are no valid BackMsg, or a valid one of a kind no page expects."""
+    valid = rerun_message("", "", [])
+    choice = rng.randrange(5)
+    if choice == 0:
+        return bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+    if choice == 1:
+        return valid[: rng.randint(1, max(1, len(valid) - 1))]
+    if choice == 2:
+        return b"\xff" * rng.randint(1, 32)
+    message = BackMsg()
+    if choice == 3:
+        message.rerun_script.page_name = rng.choice(["no_such_page", "../x", "\x00", "p" * 300])
+    else:
+        message.stop_script = True
+    return message.SerializeToString()
+
+
 # ------------------------------------------------------------------ the fuzzing session
+
+#: The bystander: an Explorer session with its own model, checked after the fuzzing.
+BYSTANDER_PAGE = "Architecture_Explorer"
+BYSTANDER_UNITS = 71.0
+
+
+async def _bystander_open(
+    port: int,
+) -> tuple[websockets.ClientConnection, str, list[WidgetState], Run]:
+    ws = await connect(port)
+    await ws.send(rerun_message(BYSTANDER_PAGE, "", []))
+    first = await read_run(ws)
+    units = WidgetState(id=first.labels["units, layer 1"], double_value=BYSTANDER_UNITS)
+    await ws.send(rerun_message(BYSTANDER_PAGE, first.query_string or "", [units]))
+    changed = await read_run(ws)
+    return ws, changed.query_string or "", [units], changed
+
+
+async def _bystander_same(
+    ws: websockets.ClientConnection, query: str, states: list[WidgetState], before: Run
+) -> bool:
+    await ws.send(rerun_message(BYSTANDER_PAGE, query, states))
+    after = await asyncio.wait_for(read_run(ws), TIMEOUT_S)
+    return bool(before.metrics) and after.metrics == before.metrics and not after.exceptions
+
+
+async def _malformed_case(port: int, rng: random.Random, tally: Tally) -> None:
+    """One malformed frame on a fresh connection; then a fresh page must still be served."""
+    tally.cases += 1
+    tally.by_kind["malformed"] += 1
+    try:
+        async with connect(port) as ws:
+            await ws.send(rerun_message("", "", []))
+            await read_run(ws)
+            await ws.send(malformed_frame(rng))
+            await ws.send(rerun_message("", "", []))
+            run = await read_run(ws)
+            if run.exceptions:
+                tally.exceptions += 1
+                tally.failures.append("malformed frame: exception element")
+    except websockets.ConnectionClosed:
+        tally.closed_malformed += 1
+    except TimeoutError:
+        tally.hung += 1
+        tally.failures.append("malformed frame: the session hung")
+    async with connect(port) as probe:
+        await probe.send(rerun_message("", "", []))
+        if not (await read_run(probe)).titles:
+            tally.missing_title += 1
+            tally.failures.append("after a malformed frame: a new session got no page")
 
 
 async def _fuzz_page(port: int, page: str, title: str, cases: int, seed: int, tally: Tally) -> None:
@@ -219,15 +346,27 @@ async def _fuzz_page(port: int, page: str, title: str, cases: int, seed: int, ta
             widgets, query = run.widgets, run.query_string or ""
             # A few cases per connection: the server keeps the previous values between them.
             for _ in range(min(10, cases - done)):
-                states = hostile_states(rng, widgets)
                 done += 1
+                if rng.random() < MALFORMED_SHARE:
+                    await _malformed_case(port, rng, tally)
+                    continue
+                hostile_url = rng.random() < QUERY_SHARE
+                states = [] if hostile_url else hostile_states(rng, widgets)
                 tally.cases += 1
+                tally.by_kind["query" if hostile_url else "values"] += 1
                 tally.by_page[page or "Home"] += 1
                 try:
-                    await ws.send(rerun_message(page, query, states))
+                    await ws.send(
+                        rerun_message(page, hostile_query(rng) if hostile_url else query, states)
+                    )
                     run = await read_run(ws)
                 except websockets.ConnectionClosed:
                     tally.closed += 1
+                    tally.failures.append(f"{page or 'Home'}: the server closed the connection")
+                    break
+                except TimeoutError:
+                    tally.hung += 1
+                    tally.failures.append(f"{page or 'Home'}: the session hung")
                     break
                 widgets.update(run.widgets)
                 query = run.query_string if run.query_string is not None else query
@@ -253,12 +392,19 @@ async def _fuzz(port: int, cases: int, seed: int, pages: tuple[tuple[str, str], 
     tally = Tally()
     started = time.monotonic()
     per_page = [cases // len(pages) + (i < cases % len(pages)) for i in range(len(pages))]
-    await asyncio.gather(
-        *(
-            _fuzz_page(port, page, title, count, seed, tally)
-            for (page, title), count in zip(pages, per_page, strict=True)
+    bystander, query, states, before = await _bystander_open(port)
+    try:
+        await asyncio.gather(
+            *(
+                _fuzz_page(port, page, title, count, seed, tally)
+                for (page, title), count in zip(pages, per_page, strict=True)
+            )
         )
-    )
+        if not await _bystander_same(bystander, query, states, before):
+            tally.bystander_changed += 1
+            tally.failures.append("the bystander's page changed")
+    finally:
+        await bystander.close()
     tally.seconds = time.monotonic() - started
     return tally
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from bilstm_lab.cli.main import EXIT_USAGE, main
@@ -25,6 +26,7 @@ JSON_KEYS = {
     "step_acc_unidirectional",
     "step_acc_bidirectional",
     "ceiling",
+    "connectivity",
 }
 
 
@@ -106,8 +108,28 @@ def test_summary_has_the_numbers_per_step_table_and_verdict(
         and "best possible, left to right" in out
     )
     assert "\nVerdict:\n- " in out
+    assert "\nConnectivity: Weight on later inputs (s > t): LSTM none, BiLSTM forward none" in out
     assert "Epoch 1/1" in err  # the progress bar (one line per epoch when not a terminal)
     assert "Traceback" not in out + err
+
+
+def test_json_has_the_connectivity_maps_with_their_causal_zeros(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _run(
+        capsys, "--task", "look_ahead", "--epochs", "1", "--samples", "128", "--seq-len", "5",
+        "--k", "2", "--units", "4", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == JSON_KEYS
+    maps = {key: np.array(matrix) for key, matrix in data["connectivity"].items()}
+    assert list(maps) == ["unidirectional", "forward", "backward"]
+    future = np.triu(np.ones((5, 5), bool), k=1)  # row t, column s > t
+    for key, matrix in maps.items():
+        assert matrix.shape == (5, 5) and (matrix >= 0).all()
+        forbidden = future.T if key == "backward" else future
+        assert (matrix[forbidden] == 0).all() and (matrix[~forbidden] > 0).all()
 
 
 @pytest.mark.parametrize(

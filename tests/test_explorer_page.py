@@ -263,8 +263,11 @@ def test_cell_options_and_a_variable_length() -> None:
     assert _query(at)["seq_len"] == "none" and _query(at)["reset_after"] == "false"
     # No PyTorch equivalent: the tables say so, and the PyTorch tab explains instead of code.
     assert "PyTorch equivalent: **no equivalent**" in " ".join(m.value for m in at.markdown)
+    at.session_state["ex_code_tab"] = "PyTorch"  # only the open code tab is drawn
+    at.run()
     assert any(explain.torch_difference(expected) == info.value for info in at.info)
     assert not any("import torch" in code.value for code in at.code)
+    at.session_state["ex_code_tab"] = "Keras GRU"
     # Back to LSTM: reset_after is a GRU option, so its control goes and the LSTM is valid.
     _set("cell", "lstm")(at)
     at.run()

@@ -7,6 +7,7 @@ the browser's fragment does, until the job has ended.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -17,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core import explain
+from bilstm_lab.core.connectivity import reading
 from bilstm_lab.core.formatting import accuracy
 from bilstm_lab.core.tasks import DEFAULT_TASK, TASKS
 from bilstm_lab.core.train_config import default_config, model_spec
@@ -72,6 +74,8 @@ def _charts(at: AppTest) -> dict[str, dict]:
         names = [trace.get("name", "") for trace in spec["data"]]
         if CEILING_NAME in names:
             title = "steps"
+        elif sum(trace["type"] == "heatmap" for trace in spec["data"]) == 3:
+            title = "connectivity"
         elif any(trace["type"] == "heatmap" for trace in spec["data"]):
             title = "hidden"
         elif "Target delay" in json.dumps(spec.get("layout", {})):
@@ -80,6 +84,14 @@ def _charts(at: AppTest) -> dict[str, dict]:
             title = "live"
         charts[title] = spec
     return charts
+
+
+def _array(encoded: dict | list) -> np.ndarray:
+    """A numpy array as plotly's JSON carries it (typed base64 ``bdata``, or a plain list)."""
+    if isinstance(encoded, list):
+        return np.asarray(encoded)
+    shape = [int(size) for size in str(encoded["shape"]).split(",")]
+    return np.frombuffer(base64.b64decode(encoded["bdata"]), encoded["dtype"]).reshape(shape)
 
 
 def _verdict_boxes(at: AppTest) -> list[tuple[str, str]]:
@@ -136,6 +148,16 @@ def test_train_shows_charts_verdict_and_numbers_that_match_the_result(app: AppTe
         np.testing.assert_allclose(plotted, values, equal_nan=True)
     ceiling = [np.nan if v is None else v for v in traces[CEILING_NAME]["y"]]
     np.testing.assert_allclose(ceiling, [0.25] * 6 + [np.nan] * 2, equal_nan=True)
+    # The connectivity heatmaps plot the result's maps; the reading under them is theirs.
+    heatmaps = [_array(trace["z"]) for trace in charts["connectivity"]["data"]]
+    assert result.connectivity is not None
+    for plotted, matrix in zip(heatmaps, result.connectivity.maps().values(), strict=True):
+        np.testing.assert_allclose(plotted, matrix)
+    config = result.config
+    numbers = reading(result.connectivity, config.task, config.params.k, config.target_delay)
+    assert explain.connectivity_reading(numbers, ("BiLSTM", "LSTM")) in [
+        m.value for m in app.markdown
+    ]
     # The sample table marks wrong answers with × (no emoji) and shades them.
     table = app.table[0].value
     assert list(table.index) == ["input token", "target", "BiLSTM", "LSTM"]

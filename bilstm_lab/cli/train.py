@@ -21,6 +21,7 @@ import numpy as np
 
 from bilstm_lab.cli.quiet import native_stderr_silenced
 from bilstm_lab.core import explain
+from bilstm_lab.core.connectivity import reading
 from bilstm_lab.core.errors import TaskError
 from bilstm_lab.core.formatting import accuracy, fmt, text_table
 from bilstm_lab.core.results import Progress, StepScores, TrainResult
@@ -161,6 +162,7 @@ def result_json(result: TrainResult) -> dict[str, Any]:
         "step_acc_unidirectional": _numbers(result.step_acc_uni),
         "step_acc_bidirectional": _numbers(result.step_acc_bi),
         "ceiling": _numbers(result.ceiling),
+        "connectivity": result.connectivity.as_lists() if result.connectivity else None,
     }
 
 
@@ -183,6 +185,10 @@ def summary(result: TrainResult) -> str:
     scores = result.step_scores
     if scores is not None:
         lines += ["", *_step_table(scores, names)]
+    if result.connectivity is not None:
+        config = result.config
+        numbers = reading(result.connectivity, config.task, config.params.k, config.target_delay)
+        lines += ["", "Connectivity: " + explain.connectivity_reading(numbers, names)]
     judged = explain.verdict(result)
     lines += ["", "Verdict:", *(f"- {line}" for line in judged.lines)]
     return "\n".join(lines)

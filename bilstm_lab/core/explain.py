@@ -12,14 +12,26 @@ from dataclasses import dataclass
 from bilstm_lab.core.analysis import (
     Comparison,
     LayerRatio,
+    LayerRow,
     has_torch_equivalent,
     same_growth_runs,
     spec_bias_vectors,
 )
-from bilstm_lab.core.formatting import accuracy, factor, fmt, points, small_difference
+from bilstm_lab.core.connectivity import Reading
+from bilstm_lab.core.formatting import (
+    accuracy,
+    factor,
+    fmt,
+    format_shape,
+    percent,
+    points,
+    small_difference,
+)
+from bilstm_lab.core.passes import Direction, Phase
 from bilstm_lab.core.results import Progress, TrainResult
-from bilstm_lab.core.spec import Cell, ModelSpec, TokenInput
+from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec, TokenInput
 from bilstm_lab.core.tasks import TASKS, Task
+from bilstm_lab.core.torch_states import Dim, TorchStates
 from bilstm_lab.core.train_config import StopReason, TrainConfig
 from bilstm_lab.core.verdict import LUCKY, Assessment, Outcome, StepGroup, Tone, assessment
 
@@ -129,6 +141,26 @@ def stack_caption(uni: str, bi: str) -> str:
     )
 
 
+# --- downloads for slides ------------------------------------------------------------------------
+
+#: The size of every PNG download, as the buttons state it.
+SLIDE_SIZE_TEXT = "1920×1080"
+DOWNLOAD_SVG_LABEL = "Diagram (SVG)"
+DOWNLOAD_SVG_HELP = "The layer stacks as a vector picture: scales to any slide, text stays text."
+DOWNLOAD_PNG_LABEL = f"Diagram (PNG, {SLIDE_SIZE_TEXT})"
+DOWNLOAD_PNG_HELP = (
+    f"The layer stacks as a {SLIDE_SIZE_TEXT} image (full HD, 16:9): one projector slide."
+)
+DOWNLOAD_UNROLLED_SVG_HELP = "The unrolled picture as a vector image: scales to any slide."
+DOWNLOAD_UNROLLED_PNG_HELP = (
+    f"The unrolled picture as a {SLIDE_SIZE_TEXT} image: one projector slide."
+)
+DOWNLOAD_LATEX_LABEL = "Formulas (LaTeX)"
+DOWNLOAD_LATEX_HELP = (
+    "The parameter formulas of both variants, one align* block each (needs amsmath)."
+)
+
+
 def torch_difference(model: Cell | ModelSpec) -> str:
     """One sentence on how PyTorch's count of the recurrent layers relates to Keras's.
 
@@ -178,6 +210,161 @@ def weight_blocks(spec: ModelSpec, gate_names: Sequence[str]) -> str:
         f"{'s' if gates > 1 else ''}** ({', '.join(gate_names)}), and each block has {parts}"
         f"{bias}. The bidirectional variant has a forward and a backward copy of all of it."
     )
+
+
+# --- the two passes, step by step (`bilstm_lab.render.unrolled_steps`) -------------------------
+
+#: The step-through figure's title (the static picture stays the default view).
+STEP_THROUGH_TITLE = "Step through the two passes"
+STEP_THROUGH_HELP = (
+    "Press Play, or drag the slider: the forward chain fills left to right, the backward "
+    "chain right to left, then the outputs. The inputs the newest state has read light up."
+)
+
+
+def step_through_heading(bidirectional: bool) -> str:
+    """The animated figure's title prefix: a plain layer has one pass only."""
+    return STEP_THROUGH_TITLE if bidirectional else "Step through the forward pass"
+
+
+#: The slider's prefix before the current step's label.
+STEP_PREFIX = "Step: "
+PLAY_LABEL = "Play"
+PAUSE_LABEL = "Pause"
+
+_ARROW = {Direction.FORWARD: "→", Direction.BACKWARD: "←"}
+#: The name of an ellipsis column (the steps a picture does not draw).
+STEPS_NOT_DRAWN = "…"
+
+
+def pass_tick(direction: Direction | None, step: str) -> str:
+    """A slider label: ``→h₃`` for a state (plotly's HTML subset), or ``step`` as it is."""
+    if direction is None:
+        return step
+    if step == STEPS_NOT_DRAWN:
+        return f"{_ARROW[direction]}{step}"
+    return f"{_ARROW[direction]}h<sub>{step}</sub>"
+
+
+def pass_last_tick(phase: Phase, merged: bool) -> str:
+    """The slider label of the last frame: the merge, the outputs, or the returned states."""
+    if phase is Phase.RETURNED:
+        return "returned"
+    return "merge" if merged else "outputs"
+
+
+def pass_caption(
+    phase: Phase,
+    step: str,
+    first: str,
+    last: str,
+    merge: str | None,
+    bidirectional: bool = True,
+    x: str = "x",
+) -> str:
+    """The sentence drawn on one frame of the step-through (short: a figure never wraps it).
+
+    Args:
+        phase: what the frame adds.
+        step: the new state's step (forward and backward frames).
+        first: the first step's name (``1``).
+        last: the last step's name (``6``, or ``T``).
+        merge: the merge mode's value, ``None`` when the directions are not merged.
+        bidirectional: the picture has a backward chain.
+        x: the inputs' name (``h`` when the layer reads the one below).
+    """
+    if phase in (Phase.FORWARD, Phase.BACKWARD):
+        forward = phase is Phase.FORWARD
+        name = "Forward pass" if forward else "Backward pass"
+        if step == STEPS_NOT_DRAWN:
+            return f"{name}: {'on' if forward else 'back'} through the steps not drawn"
+        start = first if forward else last
+        read = f"{x}<sub>{start}</sub> … {x}<sub>{step}</sub>" if step != start else f"{x}<sub>{step}</sub> only"  # fmt: skip
+        return f"{name}: h{_ARROW[Direction(phase.value)]}<sub>{step}</sub> has read {read}"
+    if phase is Phase.RETURNED:
+        if not bidirectional:
+            return f"Returned: the state at t={last}, which has read every input"
+        return f"Returned: h→<sub>{last}</sub> and h←<sub>{first}</sub>, each has read every input"
+    if not bidirectional:
+        return f"Outputs: y<sub>t</sub> = h<sub>t</sub>, which has read {x}<sub>{first}</sub> … {x}<sub>t</sub> only"  # fmt: skip
+    if merge is None:
+        return "Outputs: the two chains come out as two sequences (merge_mode=None)"
+    return f"Merge ({merge}): each y<sub>t</sub> joins h→<sub>t</sub> and h←<sub>t</sub>: it sees every input"  # fmt: skip
+
+
+def _torch_shape(shape: tuple[Dim, ...]) -> str:
+    """A PyTorch shape with its open dimensions named: ``(batch, 10, 128)``."""
+    return "(" + ", ".join(str(dim) for dim in shape) + ")"
+
+
+#: The heading of the PyTorch view beside the step-through (Markdown).
+TORCH_VIEW_TITLE = "**In PyTorch: `output` vs `h_n`** (bidirectional)"
+
+
+def torch_module_line(states: TorchStates) -> str:
+    """Which PyTorch module the ``output``/``h_n`` view describes (Markdown)."""
+    layers = f", num_layers={states.num_layers}" if states.num_layers > 1 else ""
+    module = (
+        f"`nn.{states.module}({states.input_size}, {states.hidden}{layers}, "
+        "bidirectional=True, batch_first=True)`"
+    )
+    if states.stacked:
+        whole = "The stack as one PyTorch module" if states.num_layers > 1 else "In PyTorch"
+        return f"{whole}, {module}, returns:"
+    return (
+        "PyTorch's num_layers needs one hidden size in every layer and always passes both "
+        "directions up side by side (concat), so this stack takes one module per layer. "
+        f"The top layer's module, {module}, returns:"
+    )
+
+
+def torch_output_line(states: TorchStates) -> str:
+    """What ``output`` holds (Markdown)."""
+    hidden = states.hidden
+    return (
+        f"- `output`, shape `{_torch_shape(states.output_shape)}`: the top layer at every step, "
+        f"forward in `output[..., :{hidden}]`, backward in `output[..., {hidden}:]`."
+    )
+
+
+def torch_h_n_line(states: TorchStates) -> str:
+    """What ``h_n`` (and ``c_n``) hold (Markdown)."""
+    cell = " `c_n` has the same shape and indices." if states.has_cell_state else ""
+    return (
+        f"- `h_n`, shape `{_torch_shape(states.h_n_shape)}`: every layer's final state in each "
+        f"direction, at index layer×2 + direction (0 forward, 1 backward).{cell}"
+    )
+
+
+def torch_trap(states: TorchStates) -> str:
+    """The mix-up this view exists for: the last step of ``output`` is not the summary."""
+    hidden, forward, backward = states.hidden, states.last_forward, states.last_backward
+    return (
+        f"**The trap:** `output[:, -1, {hidden}:]` is the backward chain after ONE step (it has "
+        f"read only the last input), not its summary. The backward summary is "
+        f"`output[:, 0, {hidden}:]` == `h_n[{backward}]` (= `h_n[-1]`, the top layer's backward "
+        f"final state); the forward one is `output[:, -1, :{hidden}]` == `h_n[{forward}]`. "
+        "Keras's return_sequences=False merges exactly these two."
+    )
+
+
+def h_n_rows(states: TorchStates) -> list[dict[str, str]]:
+    """One table row per index of ``h_n``: which layer and direction it holds."""
+    top = states.num_layers - 1
+    hidden = states.hidden
+    equals = {
+        states.last_forward: f"output[:, -1, :{hidden}]",
+        states.last_backward: f"output[:, 0, {hidden}:]",
+    }
+    return [
+        {
+            "index": f"h_n[{row.index}]",
+            "layer": f"{row.layer} ({row.keras_layer}{', top' if row.layer == top and top > 0 else ''})",
+            "direction": row.direction.value,
+            "equals": equals.get(row.index, "— (a lower layer: not in output)"),
+        }
+        for row in states.indices
+    ]
 
 
 # --- reports the CLI and the notebook API share -----------------------------------------------
@@ -563,6 +750,79 @@ def hidden_states_caption(names: tuple[str, str]) -> str:
     )
 
 
+# --- connectivity (which input steps each output depends on) -------------------------------------
+
+
+def connectivity_titles(names: tuple[str, str]) -> tuple[str, str, str]:
+    """The three heatmaps' titles: unidirectional, forward direction, backward direction."""
+    return names[1], f"{names[0]}, forward direction", f"{names[0]}, backward direction"
+
+
+def _share(fraction: float) -> str:
+    """A share of weight; "none" only when it is exactly zero, "<1%" when it rounds to zero."""
+    if fraction != fraction:  # NaN: an all-zero map
+        return "–"
+    if fraction == 0:
+        return "none"
+    return "<1%" if fraction < 0.005 else percent(fraction)
+
+
+def _offset(offset: int) -> str:
+    """``s = t+3``, ``s = t−2``, ``s = t``."""
+    return "s = t" if offset == 0 else f"s = t{'+' if offset > 0 else '−'}{abs(offset)}"
+
+
+def connectivity_reading(reading: Reading, names: tuple[str, str]) -> str:
+    """One line read from the maps: the weight on later inputs per map and, for a task whose
+    answer sits at a fixed offset, where the map that should find it has its strongest input."""
+    titles = (names[1], f"{names[0]} forward", f"{names[0]} backward")
+    shares = ", ".join(f"{t} {_share(f)}" for t, f in zip(titles, reading.future, strict=True))
+    line = f"Weight on later inputs (s > t): {shares}."
+    found = reading.answer_peak
+    if found is None or reading.answer_offset is None:
+        return line
+    where = (
+        names[1] if reading.answer_map == "unidirectional" else f"{names[0]}'s backward direction"
+    )
+    who = f"In the {where}, the"
+    answer = _offset(reading.answer_offset)
+    if found.offset == reading.answer_offset:
+        return (
+            f"{line} {who} strongest input sits at {answer}, where the answer lies, in "
+            f"{found.rows} of {found.of} steps."
+        )
+    return (
+        f"{line} {who} strongest input sits most often at {_offset(found.offset)} "
+        f"({found.rows} of {found.of} steps); the answer lies at {answer}."
+    )
+
+
+CONNECTIVITY_SKIPPED = (
+    "Not computed for a model this large: its exact gradients at every pair of steps would "
+    "take longer than the training. Shorter sequences or fewer units bring the maps back."
+)
+
+
+def connectivity_caption(names: tuple[str, str], layers: int, sequences: int) -> str:
+    """What the connectivity heatmaps show, and how they are scaled."""
+    if layers > 1:
+        reach = (
+            f"The {names[1]} fills only s ≤ t. With {layers} layers each direction of the top "
+            "layer reads both halves of the layer below, so both depend on every input."
+        )
+    else:
+        reach = (
+            f"The {names[1]} and the forward direction fill only s ≤ t, the backward "
+            "direction only s ≥ t."
+        )
+    return (
+        "Row t, column s: how strongly the last recurrent layer's state at step t changes with "
+        "the embedded token at step s — the gradient norm ‖∂y_t/∂x_s‖, averaged over "
+        f"{sequences} held-out sequences. One colour scale for all three maps. Grey cells are "
+        f"exactly zero: no path leads from that input to that output. {reach}"
+    )
+
+
 def training_progress(progress: Progress, stopping: bool = False) -> str:
     """The progress line under the bar (page and CLI)."""
     if not progress.batch:
@@ -634,6 +894,59 @@ TRAINING_INTERRUPTED = (
 TRAINING_STARTING = "Starting: building both models and compiling the training step…"
 TRAINING_LEFT_QUEUE = "The training left the queue before it started (stopped, or waited too long)."
 JOB_INTERRUPTED = "{what} was interrupted (its worker process stopped). Try again."
+SERVER_RESTARTED = (
+    "The server restarted since the page this link comes from started its training: that run "
+    "and its results are gone. Press Train to start the run again."
+)
+LEFT_SHARED_RUN = (
+    "You left the shared run; it goes on for the other pages watching it. Press Train to "
+    "watch it again."
+)
+
+
+class SharedRun:
+    """How a session's result came from someone else's identical request (plain strings)."""
+
+    JOINED = "joined"
+    RECORDED = "recorded"
+
+
+def shared_result(kind: str) -> str:
+    """The label above a result this session did not train itself."""
+    if kind == SharedRun.RECORDED:
+        return (
+            "Shared run: this server had already trained these exact settings and run number, "
+            "so this is that run's recorded result (the same number repeats a run exactly)."
+        )
+    return (
+        "Shared run: other pages asked for these exact settings and run number at the same "
+        "time, so the server trained them once and every page watched the same run."
+    )
+
+
+def watching_shared_run(watchers: int) -> str:
+    """The line above the live curves of a run several pages watch."""
+    others = watchers - 1
+    pages = "page" if others == 1 else "pages"
+    if others <= 0:
+        return "Shared run: the pages that joined it have left; it goes on for you."
+    return (
+        f"Shared run: you and {others} other {pages} asked for these exact settings — trained once."
+    )
+
+
+def training_refused(reason: str, limit: int) -> str:
+    """Why Train did nothing: this page, or its address, already has a training going."""
+    if reason == "session":
+        return "This page already has a training queued or running: wait for it, or press Stop."
+    runs = "training" if limit == 1 else f"{limit} trainings"
+    return (
+        f"Another page from your computer already has a training queued or running, and each "
+        f"computer may run {runs} at a time so that everyone gets a worker. Wait for it to "
+        "finish, or stop it there; the Stop button is on that page."
+    )
+
+
 #: A widget sent a value no control can hold (a hand-made websocket message): it was reset.
 CONTROL_RESET = "A control sent a value the lab cannot use, so it was reset to its default."
 
@@ -1133,3 +1446,268 @@ LOCKED_VIEW = (
     "Locked classroom view: controls hidden. Open this page's link without ?lock=1 to change "
     "the settings."
 )
+
+
+# --- the Explorer's quiz: predict, then reveal (`bilstm_lab.core.quiz`, `bilstm_lab.ui.quiz`) ----
+
+QUIZ_LABEL = "Quiz mode"
+QUIZ_HELP = (
+    "Predict, then reveal: the numbers, diagrams and code are hidden and the page asks about "
+    "them instead. The page's link gets ?quiz=1: share it to open straight into the quiz "
+    "(add &lock=1 to hide the controls too)."
+)
+QUIZ_INTRO = (
+    "**Predict, then reveal.** The numbers are hidden: pick an answer, then press Reveal. "
+    "Switch quiz mode off to see every number."
+)
+QUIZ_REVEAL = "Reveal"
+QUIZ_RIGHT = "Right"
+QUIZ_WRONG = "Not quite"
+
+#: Why a wrong choice is wrong, by the misconception behind it (`quiz.Choice.misconception`).
+QUIZ_MISCONCEPTIONS: dict[str, str] = {
+    "doubled": (
+        "That is exactly 2× the plain layer. It would be, if this layer read the same input in "
+        "both variants; it reads the concatenated output of the layer below, twice as wide."
+    ),
+    "torch": (
+        "That is PyTorch's count: PyTorch keeps two bias vectors per gate block (b_ih and "
+        "b_hh), Keras one."
+    ),
+    "one_direction": (
+        "That is one direction only: Bidirectional keeps two independent copies of the layer, "
+        "forward and backward."
+    ),
+    "no_bias": "That leaves out the bias vectors.",
+    "bias": "That counts bias vectors, but use_bias=False removes them.",
+    "no_gates": (
+        "That forgets the weight blocks: every gate (and the candidate) has its own kernel, "
+        "recurrent kernel and bias."
+    ),
+    "guess": "That is off by a factor: the formula shows where every weight comes from.",
+    "width_guess": (
+        "That width is not what the merge gives: concat doubles one direction's width once; "
+        "sum, mul and ave keep it."
+    ),
+    "no_concat": (
+        "That forgets the concat: merge_mode='concat' puts the forward and backward outputs "
+        "side by side, so the width doubles."
+    ),
+    "doubled_width": (
+        "That doubles the width, but only merge_mode='concat' does: sum, mul and ave combine "
+        "the two directions element by element."
+    ),
+    "last_step": (
+        "That drops the time axis: with return_sequences=True the layer returns every step, "
+        "not only the last one as a summary."
+    ),
+    "every_step": (
+        "That keeps a time axis, but return_sequences=False returns one vector per sequence."
+    ),
+    "one_tensor": (
+        "That leaves tensors out: merge_mode=None returns the two directions separately, and "
+        "return_state adds each direction's final states."
+    ),
+    "causal": (
+        "That is true of a plain forward layer only. The backward direction reads the sequence "
+        "from its end, so it has seen what comes after each step."
+    ),
+    "all": "Not the last step: no input comes after it.",
+    "last_step_summary": (
+        "The last step of the sequence output is no summary of both directions: its backward "
+        "part has read only the last input."
+    ),
+    "forward_only": (
+        "Both directions are in the output: Bidirectional merges the backward direction's "
+        "final state too."
+    ),
+    "one_step": "A recurrent layer carries its state along: its final state has read every step.",
+}
+
+
+def _t(seq_len: int | None) -> str:
+    """The sequence length as the quiz writes it: the number, or ``T`` for a variable one."""
+    return "T" if seq_len is None else str(seq_len)
+
+
+def _quiz_steps(seq_len: int | None) -> str:
+    """``10 steps``, ``1 step``, or ``T steps`` for a variable length."""
+    return f"{_t(seq_len)} step" + ("" if seq_len == 1 else "s")
+
+
+def quiz_answer(text: str) -> str:
+    """The reveal's statement of the right answer."""
+    return f"The answer: **{text}**."
+
+
+def quiz_params_prompt(layer: str) -> str:
+    """The parameter question."""
+    return f"How many parameters does **{layer}** have (Keras `count_params()`)?"
+
+
+def quiz_params_explanation(
+    row: LayerRow,
+    cell: Cell,
+    units: int,
+    below: int | None,
+    merge_mode: MergeMode,
+    biases: int,
+    bi_label: str,
+) -> str:
+    """Why a bidirectional layer has its count: the formula, its terms, its input width."""
+    blocks = "1 weight block" if cell.gates == 1 else f"{cell.gates} weight blocks"
+    terms = (
+        f"**{row.formula}**: per direction, {blocks} × {units} units × ({row.input_width} inputs "
+        f"+ {units} recurrent + {biases} bias); × 2 for the forward and backward copies."
+    )
+    if below is None:
+        width = f"Its input is the model's input, {row.input_width} wide per step."
+    elif merge_mode is MergeMode.CONCAT:
+        width = (
+            f"Its input is {row.input_width} wide: the {bi_label} layer below concatenates its "
+            f"two {below}-wide directions (2·{below}), so this layer is not exactly 2× its "
+            "plain twin."
+        )
+    else:
+        width = (
+            f"Its input is {row.input_width} wide: merge_mode='{merge_mode.value}' keeps the "
+            f"width of the layer below."
+        )
+    torch = ""
+    if row.torch_params is not None and row.torch_params != row.params:
+        torch = f" PyTorch counts **{row.torch_formula}**: two bias vectors per gate block."
+    return f"{terms} {width}{torch}"
+
+
+def quiz_shape_prompt(layer: str) -> str:
+    """The output-shape question."""
+    return f"What is the output shape of **{layer}**?"
+
+
+def quiz_shape_formula(
+    merge_mode: MergeMode,
+    units: int,
+    sequences: bool,
+    shapes: Sequence[tuple[int | None, ...]],
+    states: Sequence[tuple[int | None, ...]],
+) -> str:
+    """``(batch, T, 2·64) = (None, 10, 128)``: the shape with its terms, then its numbers."""
+    width = f"2·{units}" if merge_mode is MergeMode.CONCAT else str(units)
+    term = f"(batch, T, {width})" if sequences else f"(batch, {width})"
+    if len(shapes) == 2:
+        term = f"forward {term}, backward {term}"
+    if states:
+        term += f" + {len(states)} × (batch, {units}) states"
+    return f"{term} = {format_shape([*shapes, *states])}"
+
+
+def quiz_shape_explanation(
+    formula: str,
+    merge_mode: MergeMode,
+    units: int,
+    sequences: bool,
+    states: int,
+    bi_label: str,
+) -> str:
+    """Why the last recurrent layer's output has its shape."""
+    if merge_mode is MergeMode.CONCAT:
+        merge = (
+            f"concat puts the forward and backward {units}-wide outputs side by side: "
+            f"2·{units} = {2 * units}."
+        )
+    elif merge_mode is MergeMode.NONE:
+        merge = (
+            "merge_mode=None returns the forward and backward outputs as two separate tensors, "
+            f"{units} wide each."
+        )
+    else:
+        merge = (
+            f"{merge_mode.value} combines the two directions element by element, so the width "
+            f"stays {units} (only concat doubles it)."
+        )
+    time = (
+        "return_sequences=True keeps the time axis: one output per step."
+        if sequences
+        else "return_sequences=False returns one vector per sequence: no time axis."
+    )
+    extra = (
+        f" return_state=True adds each direction's final states ({states} in a {bi_label}), "
+        f"{units} wide, never merged."
+        if states
+        else ""
+    )
+    return f"**{formula}**: {merge} {time}{extra}"
+
+
+def quiz_future_prompt(layer: str, seq_len: int | None) -> str:
+    """The future question, for a layer that returns a sequence."""
+    return (
+        f"**{layer}** returns an output at every step ({_quiz_steps(seq_len)}). Which output steps depend on "
+        "inputs that come *after* them (need the future)?"
+    )
+
+
+def quiz_future_choice(kind: str, seq_len: int | None) -> str:
+    """One answer to the future question: ``before_last``, ``none``, ``all`` or ``last``."""
+    t = _t(seq_len)
+    if kind == "before_last":
+        if seq_len == 1:
+            return "none: with one step, no input comes after it"
+        last = "T−1" if seq_len is None else str(seq_len - 1)
+        span = "step 1" if seq_len == 2 else f"steps 1 … {last}"
+        return f"{span}: every step but the last"
+    if kind == "none":
+        return "none: a recurrent layer only reads what came before"
+    if kind == "all":
+        return f"all {_quiz_steps(seq_len)}, the last one too"
+    return f"only the last step, {t}: it has read the whole sequence"
+
+
+def quiz_future_formula(seq_len: int | None) -> str:
+    """What a bidirectional layer's output at step t has read."""
+    t = _t(seq_len)
+    return f"output[t] = [forward: x[1] … x[t] ; backward: x[t] … x[{t}]]"
+
+
+def quiz_future_explanation(formula: str, seq_len: int | None, bi_label: str) -> str:
+    """Why every step but the last needs the future in a bidirectional layer."""
+    t = _t(seq_len)
+    return (
+        f"**{formula}**. In a {bi_label} the backward direction runs from step {t} down to step "
+        f"1, so at every step t before {t} its part of the output has already read x[t+1] … "
+        f"x[{t}]: those steps need the future. Nothing comes after the last step, and its "
+        f"backward part has read only x[{t}], so the last step of the sequence output is no "
+        "summary of the whole sequence. In a plain forward layer no step needs the future."
+    )
+
+
+def quiz_summary_prompt(layer: str) -> str:
+    """The future question, for a layer that returns one vector per sequence."""
+    return (
+        f"**{layer}** returns one vector per sequence (return_sequences=False). Which input "
+        "steps have its forward and its backward part read?"
+    )
+
+
+def quiz_summary_choice(forward: str, backward: str, seq_len: int | None) -> str:
+    """One answer to the summary question; each part ``all``, ``last`` or ``none``."""
+    t = _t(seq_len)
+    read = {"all": f"all {_quiz_steps(seq_len)}", "last": f"only x[{t}]", "none": "nothing"}
+    return f"forward: {read[forward]}; backward: {read[backward]}"
+
+
+def quiz_summary_formula(seq_len: int | None) -> str:
+    """What a bidirectional layer's one output vector holds."""
+    t = _t(seq_len)
+    return f"output = [forward h after x[1] … x[{t}] ; backward h after x[{t}] … x[1]]"
+
+
+def quiz_summary_explanation(formula: str, seq_len: int | None, bi_label: str) -> str:
+    """Why both parts of the one output vector have read every step."""
+    t = _t(seq_len)
+    return (
+        f"**{formula}**. With return_sequences=False a {bi_label} layer returns each direction's "
+        f"final state: the forward one after reading x[1] … x[{t}], the backward one after "
+        f"reading x[{t}] back to x[1]. Both parts have read every step. The last step of a "
+        f"sequence output (out[:, -1, :]) is different: its backward part has read only x[{t}]."
+    )

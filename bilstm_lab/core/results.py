@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from bilstm_lab.core.connectivity import Connectivity
 from bilstm_lab.core.tasks import Batch
 from bilstm_lab.core.train_config import TrainConfig
 
@@ -115,6 +116,7 @@ class TrainResult:
     hidden_backward: np.ndarray  # (T, units) backward direction, aligned to input time
     hidden_uni: np.ndarray  # (T, units_uni) the unidirectional model's last layer
     eval_seconds: float = 0.0  # of ``seconds``, spent on the per-epoch held-out evaluation
+    connectivity: Connectivity | None = None  # gradient-norm maps per direction (after training)
     uni_model: Any = field(repr=False, default=None)
     bi_model: Any = field(repr=False, default=None)
 

@@ -145,8 +145,12 @@ FIELDS: dict[str, TrainField] = {
     )
 }
 
-#: Keys a Training Lab link may carry that are not settings (the page's display flags).
+#: The page's display flags: they change how it looks, not the run.
 PAGE_FLAGS = ("lock", "present")
+#: The marker a page that started a training keeps in its URL (`bilstm_lab.ui.restart_marker`).
+JOB_MARKER = "job"
+#: Keys a Training Lab link may carry that are not settings.
+NOT_SETTINGS = (*PAGE_FLAGS, JOB_MARKER)
 
 
 def config_values(config: TrainConfig) -> dict[str, Any]:
@@ -232,7 +236,7 @@ def config_from_query(params: Mapping[str, Any]) -> tuple[TrainConfig, list[str]
 
     Args:
         params: URL query parameters; a value may be a string or a list of strings (the last
-            one wins). The page's display flags (`PAGE_FLAGS`) are skipped.
+            one wins). Keys that are not settings (`NOT_SETTINGS`) are skipped.
 
     Returns:
         The run, and one warning per value that could not be used (empty for a clean link).
@@ -243,7 +247,7 @@ def config_from_query(params: Mapping[str, Any]) -> tuple[TrainConfig, list[str]
     good: dict[str, Any] = {}
     for key, raw in params.items():
         text = str(raw[-1] if isinstance(raw, list | tuple) and raw else raw)[:200]
-        if key in PAGE_FLAGS:
+        if key in NOT_SETTINGS:
             continue
         if key not in FIELDS:
             warnings.append(f"ignored unknown setting {str(key)[:40]!r}")

@@ -28,7 +28,7 @@ _MERGE_SYMBOL = {
 _ROWS = {"input": 0.0, "forward": 1.0, "backward": 2.0}
 
 #: Legend entry per node kind, in the order the figure draws them.
-_LEGEND = {
+LEGEND = {
     "input": "inputs",
     "forward": "forward cell (t = 1 → T)",
     "backward": "backward cell (t = T → 1)",
@@ -219,7 +219,7 @@ def _sub(text: str, index: int | str) -> str:
     return f"{text}<sub>{index}</sub>"
 
 
-def _chain_id(kind: str, step: Step | None, column: int) -> str:
+def chain_id(kind: str, step: Step | None, column: int) -> str:
     """Id of a chain box: ``f3`` for a step, ``f_dots2`` for the ellipsis in column 2."""
     return f"{kind[0]}{step}" if step is not None else f"{kind[0]}_dots{column}"
 
@@ -229,16 +229,16 @@ def _draw_column(grid: _Grid, canvas: _Canvas, column: int, step: Step | None) -
     chains = ["forward", "backward"] if grid.bidirectional else ["forward"]
     if step is None:
         for kind in ["input", *chains]:
-            node_id = _chain_id(kind, None, column)
+            node_id = chain_id(kind, None, column)
             canvas.nodes.append(Node(node_id, "…", grid.x(kind, column), _ROWS[kind], "ellipsis"))
     else:
         _draw_cells(grid, canvas, column, step)
     if column > 0:
         previous = grid.steps[column - 1]
-        canvas.arrow(_chain_id("forward", previous, column - 1), _chain_id("forward", step, column), "forward")  # fmt: skip
+        canvas.arrow(chain_id("forward", previous, column - 1), chain_id("forward", step, column), "forward")  # fmt: skip
         if grid.bidirectional:
             # The backward chain carries its state from later steps to earlier ones.
-            canvas.arrow(_chain_id("backward", step, column), _chain_id("backward", previous, column - 1), "backward")  # fmt: skip
+            canvas.arrow(chain_id("backward", step, column), chain_id("backward", previous, column - 1), "backward")  # fmt: skip
 
 
 def _draw_cells(grid: _Grid, canvas: _Canvas, column: int, step: Step) -> None:
@@ -381,7 +381,7 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
     """
     picture = unrolled(spec, bidirectional, max_steps)
     figure = go.Figure()
-    for kind, legend in _LEGEND.items():
+    for kind, legend in LEGEND.items():
         members = [node for node in picture.nodes if node.kind == kind]
         if members:
             name = legend if kind != "merge" else f"merge ({spec.merge_mode.value})"
@@ -391,7 +391,7 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
     bottom = max(node.y for node in picture.nodes)
     figure.update_layout(
         annotations=_arrows(picture),
-        title={"text": f"{variant} unrolled over {_steps_title(spec.input.seq_len)}",
+        title={"text": f"{variant} unrolled over {steps_title(spec.input.seq_len)}",
                "x": 0.0, "xanchor": "left"},
         xaxis={"visible": False, "range": [min(xs) - 0.6, max(xs) + 0.6]},
         yaxis={"visible": False, "range": [-0.6, bottom + 0.6]},
@@ -403,7 +403,7 @@ def unrolled_figure(spec: ModelSpec, bidirectional: bool = True, max_steps: int 
     return figure
 
 
-def _steps_title(seq_len: int | None) -> str:
+def steps_title(seq_len: int | None) -> str:
     """``T = 10 steps``, or the words for a variable length."""
     return "T steps (T = None: any length)" if seq_len is None else f"T = {seq_len} steps"
 

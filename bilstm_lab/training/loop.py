@@ -36,6 +36,7 @@ from bilstm_lab.core.train_config import (
     model_spec,
 )
 from bilstm_lab.models.builder import build_model
+from bilstm_lab.training.connectivity import CONNECTIVITY_SEQUENCES, connectivity
 from bilstm_lab.training.probes import hidden_states
 from bilstm_lab.training.scoring import (
     delay_targets,
@@ -319,6 +320,11 @@ def _finish(
     forward, backward = hidden_states(trainer.bi, trainer.spec_bi, True, sample.x)
     hidden_uni, _ = hidden_states(trainer.uni, trainer.spec_uni, False, sample.x)
     assert backward is not None
+    # The same held-out sequences for every run of a task: maps of two runs compare directly.
+    maps = connectivity(
+        trainer.uni, trainer.spec_uni, trainer.bi, trainer.spec_bi,
+        held_out.x[:CONNECTIVITY_SEQUENCES],
+    )  # fmt: skip
     return TrainResult(
         config=config,
         history=history,
@@ -341,6 +347,7 @@ def _finish(
         hidden_backward=backward,
         hidden_uni=hidden_uni,
         eval_seconds=clock.eval_seconds,
+        connectivity=maps,
         uni_model=trainer.uni,
         bi_model=trainer.bi,
     )

@@ -11,18 +11,26 @@ from bilstm_lab.core.analysis import layer_name
 from bilstm_lab.core.spec import ModelSpec
 
 
-def _run_sequence_copy(layer: keras.layers.Layer, inputs: Any) -> np.ndarray:
-    """Run a copy of a recurrent layer that returns every step (same weights) on ``inputs``.
+def sequence_copy(
+    layer: keras.layers.Layer, input_shape: tuple[int | None, ...], **options: Any
+) -> keras.layers.Layer:
+    """A copy of a recurrent layer (same weights) that returns every step.
 
     The trained layer may return only its last step (sequence-level tasks); the copy shows
-    the hidden state at every step. Returns ``(T, units)`` for the first sequence.
+    the hidden state at every step. ``options`` override config entries that keep the maths
+    (e.g. ``unroll=True``).
     """
-    config = {**layer.get_config(), "return_sequences": True, "return_state": False}
+    config = {**layer.get_config(), "return_sequences": True, "return_state": False, **options}
     config["name"] = f"{config['name']}_probe"
     copy = type(layer).from_config(config)
-    copy.build(tuple(inputs.shape))
+    copy.build(input_shape)
     copy.set_weights(layer.get_weights())
-    return np.asarray(copy(inputs))[0]
+    return copy
+
+
+def _run_sequence_copy(layer: keras.layers.Layer, inputs: Any) -> np.ndarray:
+    """Run `sequence_copy` of ``layer`` on ``inputs``: ``(T, units)`` for the first sequence."""
+    return np.asarray(sequence_copy(layer, tuple(inputs.shape))(inputs))[0]
 
 
 def hidden_states(

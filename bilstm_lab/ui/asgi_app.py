@@ -8,7 +8,10 @@ its own ASGI middleware (issue 15):
 - `ClassroomGuard` answers ``/_stcore/metrics`` with 404 (it lists the server's sessions and
   memory to anyone) and drops Streamlit's ``clear_cache`` websocket message, which any client
   can send even with the viewer toolbar, and which would clear every cache of the server
-  (the Pitfalls results, the worker pool's handle) for every student.
+  (the Pitfalls results, the worker pool's handle) for every student;
+- on each websocket it keeps a `WidgetBook` (`bilstm_lab.ui.widget_filter`): the widgets drawn
+  on that connection, learnt from the messages going out, so incoming widget states that fit
+  none of them are dropped before Streamlit reads them.
 
 The pages themselves are `bilstm_lab.ui.app`, unchanged.
 """
@@ -23,6 +26,7 @@ from starlette.middleware import Middleware
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from bilstm_lab.ui.guard import on_script_error
+from bilstm_lab.ui.widget_filter import WidgetBook
 
 #: Paths below the app's root that the guard closes or filters.
 METRICS_PATH = "/_stcore/metrics"
@@ -60,16 +64,26 @@ class ClassroomGuard:
             await send({"type": "http.response.body", "body": b"Not found"})
             return
         if scope["type"] == "websocket" and path.endswith(STREAM_PATH):
+            book = WidgetBook()
 
-            async def receive_without_clear_cache() -> Any:
+            async def receive_checked() -> Any:
                 while True:
                     message = await receive()
-                    if message.get("type") != "websocket.receive" or not is_clear_cache(
-                        message.get("bytes")
-                    ):
+                    if message.get("type") != "websocket.receive":
                         return message
+                    data = message.get("bytes")
+                    if is_clear_cache(data):
+                        continue
+                    if data:
+                        message = {**message, "bytes": book.clean(data)}
+                    return message
 
-            await self.app(scope, receive_without_clear_cache, send)
+            async def send_noted(message: Any) -> None:
+                if message.get("type") == "websocket.send" and message.get("bytes"):
+                    book.learn(message["bytes"])
+                await send(message)
+
+            await self.app(scope, receive_checked, send_noted)
             return
         await self.app(scope, receive, send)
 

@@ -18,7 +18,9 @@ applies to every page from one place:
   belongs to one link: it is read from the URL only, so it does not follow the navigation.
 
 The two flags are the pages' display flags (`DISPLAY_FLAGS`): pages that keep their settings in
-the URL skip them when they read it and keep them when they rewrite it.
+the URL skip them when they read it and keep them when they rewrite it. So is the Explorer's
+``?quiz=1`` (`bilstm_lab.ui.quiz`); a locked quiz keeps its answers and Reveal buttons
+(`LOCK_KEEP_PREFIXES`).
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ from bilstm_lab.ui.common import url_flag
 LOCK_FLAG = "lock"
 #: ``?present=1``: presenter mode.
 PRESENT_FLAG = "present"
-#: URL keys that change how a page looks, not what it shows (the Training Lab's `PAGE_FLAGS`).
-DISPLAY_FLAGS: tuple[str, ...] = PAGE_FLAGS
+#: ``?quiz=1``: the Explorer hides its numbers and asks about them (`bilstm_lab.ui.quiz`).
+QUIZ_FLAG = "quiz"
+#: URL keys that change how a page looks, not what it shows: the Training Lab's `PAGE_FLAGS`,
+#: and the Explorer's quiz (the Training Lab has none: there it is an unknown setting).
+DISPLAY_FLAGS: tuple[str, ...] = (*PAGE_FLAGS, QUIZ_FLAG)
 
 #: How much larger chart and diagram text is in presenter mode.
 PRESENTER_SCALE = 1.35
@@ -61,6 +66,9 @@ SIDEBAR_BOX = "display_sidebar"
 #: Widgets a locked page keeps, by key: the Training Lab's Train and Stop (the locked settings
 #: are trained only on request; without them the link would show nothing).
 LOCK_KEEPS: tuple[str, ...] = ("tl_train", "tl_stop")
+#: Widgets a locked page keeps, by key prefix: the Explorer's quiz (a locked quiz link hides
+#: the model's controls, not the answers and Reveal buttons).
+LOCK_KEEP_PREFIXES: tuple[str, ...] = ("quiz_q_",)
 
 #: Streamlit's test ids of input widgets (a toggle is a ``stCheckbox``; segmented controls and
 #: pills are ``stButtonGroup``; sliders and select sliders are ``stSlider``).
@@ -200,7 +208,10 @@ def _presenter_css() -> str:
 
 def _locked_css() -> str:
     widgets = ", ".join(f'[data-testid="{test_id}"]' for test_id in WIDGET_TEST_IDS)
-    keep = ", ".join(f".{_key_class(key)}" for key in (*LOCK_KEEPS, PRESENT_TOGGLE))
+    keep = ", ".join(
+        [f".{_key_class(key)}" for key in (*LOCK_KEEPS, PRESENT_TOGGLE)]
+        + [f'[class*="{_key_class(prefix)}"]' for prefix in LOCK_KEEP_PREFIXES]
+    )
     box = _key_class(SIDEBAR_BOX)
     return f"""
 .stApp :is([data-testid="stMain"], [data-testid="stSidebarUserContent"])

@@ -8,13 +8,15 @@ visit, and rewritten after every valid change so that a copied link reopens the 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from bilstm_lab.core import explain
-from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare, has_torch_equivalent
+from bilstm_lab.core.analysis import Comparison, VariantAnalysis, compare
 from bilstm_lab.core.errors import TooLargeToVerify, check_number
 from bilstm_lab.core.formatting import breakable, fmt, format_shape
 from bilstm_lab.core.presets import PRESETS, PRESETS_BY_KEY, Preset
@@ -33,11 +35,8 @@ from bilstm_lab.core.spec import (
     from_query,
 )
 from bilstm_lab.core.verification import Verification
-from bilstm_lab.render.breakdown import GATE_NAMES, PARTS, breakdown_figure, parameter_breakdown
-from bilstm_lab.render.codegen import keras_code, keras_diff, torch_code
-from bilstm_lab.render.stack import stacks_dot
-from bilstm_lab.render.unrolled import unrolled, unrolled_figure
-from bilstm_lab.ui import display
+from bilstm_lab.render.breakdown import GATE_NAMES, PARTS, parameter_breakdown
+from bilstm_lab.ui import display, downloads, quiz, spec_cache, step_through
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import WorkerLost
 
@@ -539,15 +538,41 @@ def render_numbers(comparison: Comparison) -> None:
     ]
     st.markdown("**Why:**\n" + "\n".join(reasons + same))
     left, right = st.columns(2)
-    for column, variant in ((left, uni), (right, bi)):
+    tables = _layer_tables(comparison.spec)
+    for column, variant, table in zip((left, right), (uni, bi), tables, strict=True):
         with column:
             st.subheader(variant.label)
-            st.table(variant_table(variant), hide_index=True)
+            st.table(table, hide_index=True)
             st.markdown(
                 f"Total (Keras `count_params()`): **{fmt(variant.total_params)}** · "
                 f"PyTorch equivalent: **{explain.torch_count(variant.torch_params)}**"
             )
     st.caption(f"Keras vs PyTorch: {explain.torch_difference(comparison.spec)}")
+
+
+# The tables as Arrow tables, built once per model: immutable, so every session may share them,
+# and st.table sends one as it is, where it converts a DataFrame on every rerun. An Arrow
+# table has no index.
+
+
+@spec_cache.per_spec
+def _layer_tables(spec: ModelSpec) -> tuple[pa.Table, pa.Table]:
+    comparison = compare(spec)
+    uni, bi = (
+        pa.Table.from_pandas(variant_table(variant), preserve_index=False)
+        for variant in (comparison.uni, comparison.bi)
+    )
+    return uni, bi
+
+
+@spec_cache.per_spec
+def _gate_table(spec: ModelSpec) -> pa.Table:
+    return pa.Table.from_pandas(breakdown_table(compare(spec).bi), preserve_index=False)
+
+
+@spec_cache.per_spec
+def _spec_csv(spec: ModelSpec) -> str:
+    return comparison_csv(compare(spec))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -569,7 +594,7 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
     with right:
         st.download_button(
             "Download the table (CSV)",
-            comparison_csv(comparison),
+            partial(_spec_csv, spec),  # written when clicked, not on every rerun
             file_name="bilstm_lab_comparison.csv",
             mime="text/csv",
             key=_key("csv"),
@@ -610,18 +635,16 @@ def _block_text(shape: tuple[int, ...], count: int) -> str:
 
 def breakdown_table(variant: VariantAnalysis) -> pd.DataFrame:
     """Gate × part counts of each recurrent layer's forward direction (the backward is equal)."""
-    rows = []
-    for block in parameter_breakdown(variant):
-        if block.direction != "forward":
-            continue
-        rows.append(
-            {
-                "layer": block.layer,
-                "gate": block.gate,
-                "part": block.part,
-                "weights": _block_text(block.shape, block.count),
-            }
-        )
+    rows = [
+        {
+            "layer": block.layer,
+            "gate": block.gate,
+            "part": block.part,
+            "weights": _block_text(block.shape, block.count),
+        }
+        for block in parameter_breakdown(variant)
+        if block.direction == "forward"
+    ]
     table = pd.DataFrame(rows).pivot_table(
         index=["layer", "gate"], columns="part", values="weights", aggfunc="first", sort=False
     )
@@ -629,61 +652,103 @@ def breakdown_table(variant: VariantAnalysis) -> pd.DataFrame:
     return table[[part for part in PARTS if part in table.columns]].reset_index()
 
 
+#: The diagram tabs, in order (the browser tests click them by these labels).
+DIAGRAM_TABS = ("Layer stack", "Unrolled in time", "Where the parameters go")
+
+
 def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
-    """Tabs: layer stack (DOT), unrolled in time (plotly), where the parameters go."""
-    stack, time, where = st.tabs(["Layer stack", "Unrolled in time", "Where the parameters go"])
-    with stack:
-        st.caption(explain.stack_caption(comparison.uni.label, comparison.bi.label))
-        st.graphviz_chart(stacks_dot(comparison, display.text_scale()), width="content")
-    with time:
-        choice = st.segmented_control(
-            "Variant",
-            ["bi", "uni"],
-            key=_key("unrolled_variant"),
-            default="bi",
-            required=True,
-            format_func=lambda value: (
-                comparison.bi.label if value == "bi" else comparison.uni.label
-            ),
-            label_visibility="collapsed",
-        )
-        bidirectional = choice != "uni"
-        st.markdown(unrolled(spec, bidirectional).note)  # text beside the figure: it wraps
-        figure = unrolled_figure(spec, bidirectional=bidirectional)
-        display.plotly_chart(figure, key=_key("unrolled_chart"), config={"displayModeBar": False})
-    with where:
-        st.markdown(explain.weight_blocks(spec, GATE_NAMES[spec.cell]))
-        display.plotly_chart(
-            breakdown_figure([comparison.uni, comparison.bi]),
-            key=_key("breakdown_chart"),
-            config={"displayModeBar": False},
-        )
-        st.markdown(f"**{comparison.bi.label}, one direction** (the other direction is identical):")
-        st.table(breakdown_table(comparison.bi), hide_index=True)
+    """Tabs: layer stack (DOT), unrolled in time (plotly), where the parameters go.
+
+    Only the open tab's view is built: the tabs keep which one is open and opening another
+    reruns the page. Building the hidden diagrams was most of a rerun's time (issue 14).
+    """
+    views = (render_stack, render_unrolled, render_where)
+    tabs = st.tabs(list(DIAGRAM_TABS), key=_key("diagram_tab"), on_change="rerun")
+    for tab, view in zip(tabs, views, strict=True):
+        if tab.open is not False:  # None: the tabs track nothing, so every view is built
+            with tab:
+                view(spec, comparison)
+
+
+def render_stack(spec: ModelSpec, comparison: Comparison) -> None:
+    """Both variants' layer stacks side by side (Graphviz)."""
+    st.caption(explain.stack_caption(comparison.uni.label, comparison.bi.label))
+    st.graphviz_chart(spec_cache.stack_dot(spec, display.text_scale()), width="content")
+    downloads.stack_downloads(comparison)  # SVG, PNG, LaTeX: drawn only when clicked
+
+
+#: Session key: the variant the unrolled view last showed (its control's own state is dropped
+#: while the tab is closed, since the control is not drawn then).
+UNROLLED_SHOWN = _key("unrolled_shown")
+
+
+def render_unrolled(spec: ModelSpec, comparison: Comparison) -> None:
+    """The model unrolled over time steps, one variant at a time (plotly)."""
+    variant = _key("unrolled_variant")
+    if variant not in st.session_state:
+        st.session_state[variant] = st.session_state.get(UNROLLED_SHOWN, "bi")
+    choice = st.segmented_control(
+        "Variant",
+        ["bi", "uni"],
+        key=variant,
+        required=True,
+        format_func=lambda value: comparison.bi.label if value == "bi" else comparison.uni.label,
+        label_visibility="collapsed",
+    )
+    st.session_state[UNROLLED_SHOWN] = choice
+    bidirectional = choice != "uni"
+    st.markdown(spec_cache.unrolled_note(spec, bidirectional))  # text beside the figure: it wraps
+    # Already at the presenter scale, so st.plotly_chart and not display.plotly_chart.
+    st.plotly_chart(
+        spec_cache.unrolled_chart(spec, bidirectional, display.text_scale()),
+        key=_key("unrolled_chart"),
+        config={"displayModeBar": False},
+    )
+    downloads.unrolled_downloads(spec, bidirectional)  # SVG, PNG: drawn only when clicked
+    step_through.render(spec, bidirectional)  # the two passes animated; PyTorch's h_n
+
+
+def render_where(spec: ModelSpec, comparison: Comparison) -> None:
+    """Where the parameters go: a chart of both variants and the per-gate table."""
+    st.markdown(explain.weight_blocks(spec, GATE_NAMES[spec.cell]))
+    # Already at the presenter scale, so st.plotly_chart and not display.plotly_chart.
+    st.plotly_chart(
+        spec_cache.breakdown_chart(spec, display.text_scale()),
+        key=_key("breakdown_chart"),
+        config=downloads.breakdown_config(comparison),  # camera: PNG 1920×1080
+    )
+    st.markdown(f"**{comparison.bi.label}, one direction** (the other direction is identical):")
+    st.table(_gate_table(spec), hide_index=True)
 
 
 def render_code(spec: ModelSpec, preset: Preset | None) -> None:
     """Keras code for both variants, the diff, and the PyTorch equivalent; copy and download."""
     st.subheader("Code")
     label, bi_label = spec.cell.variant_name(False), spec.cell.variant_name(True)
+    # Only the open tab's code is drawn (as with the diagrams): the tabs keep which one is open.
     uni_tab, bi_tab, diff_tab, torch_tab = st.tabs(
-        [f"Keras {label}", f"Keras {bi_label}", f"What changes ({label} → {bi_label})", "PyTorch"]
+        [f"Keras {label}", f"Keras {bi_label}", f"What changes ({label} → {bi_label})", "PyTorch"],
+        key=_key("code_tab"),
+        on_change="rerun",
     )
+    uni_code, bi_code, diff, torch = spec_cache.code_sources(spec)
     files = [
-        (uni_tab, keras_code(spec, False), f"{label.lower()}_keras.py", "python"),
-        (bi_tab, keras_code(spec, True), f"{bi_label.lower()}_keras.py", "python"),
-        (diff_tab, keras_diff(spec), f"{label.lower()}_to_{bi_label.lower()}.diff", "diff"),
+        (uni_tab, uni_code, f"{label.lower()}_keras.py", "python"),
+        (bi_tab, bi_code, f"{bi_label.lower()}_keras.py", "python"),
+        (diff_tab, diff, f"{label.lower()}_to_{bi_label.lower()}.diff", "diff"),
     ]
-    if has_torch_equivalent(spec):
-        files.append((torch_tab, torch_code(spec, True), f"{bi_label.lower()}_torch.py", "python"))
-    else:
+    if torch is not None:
+        files.append((torch_tab, torch, f"{bi_label.lower()}_torch.py", "python"))
+    elif torch_tab.open is not False:
         torch_tab.info(explain.torch_difference(spec), icon=":material/info:")
     for tab, source, file_name, language in files:
+        if tab.open is False:
+            continue
         with tab:
             st.code(source, language=language, wrap_lines=True)  # no sideways scroll
             st.download_button(
                 f"Download {file_name}",
-                source,
+                partial(str, source),  # sent when clicked, not stored on every rerun
                 file_name=file_name,
                 mime="text/plain",
                 key=_key(f"download_{file_name}"),
@@ -712,6 +777,7 @@ def render_page() -> None:
     """The whole Explorer page (the page script only sets up and calls this)."""
     st.title("Architecture Explorer")
     st.markdown(explain.EXPLORER_LOCKED_INTRO if display.locked() else explain.EXPLORER_INTRO)
+    quizzing = quiz.render_toggle()
     spec, error = render_controls()
     if spec is not None and st.session_state.get(_key("url_spec")) not in (None, spec.to_json()):
         st.session_state[_key("url_warnings")] = []  # the user has moved on from the bad link
@@ -732,9 +798,12 @@ def render_page() -> None:
     preset_key = matching_preset(spec)
     preset = PRESETS_BY_KEY[preset_key] if preset_key else None
     st.caption(explain.describe(spec))
-    if preset is not None:
+    if preset is not None and not quizzing:  # its title and note tell the answers
         st.info(f"{preset.heading(markdown=True)}.\n\n{preset.note}")
     comparison = compare(spec)
+    if quizzing:  # the numbers, diagrams and code would give the answers away
+        quiz.render_quiz(comparison)
+        return
     render_numbers(comparison)
     render_verify(spec, comparison)
     render_diagrams(spec, comparison)

@@ -14,6 +14,7 @@ settings its lesson needs (`bilstm_lab.core.train_config.TASK_DEFAULTS`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -26,10 +27,10 @@ from bilstm_lab.core.formatting import accuracy, fmt
 from bilstm_lab.core.results import LiveSnapshot, TrainResult
 from bilstm_lab.core.spec import Cell
 from bilstm_lab.core.tasks import TASKS, get_task
-from bilstm_lab.core.train_config import TrainConfig, default_config
+from bilstm_lab.core.train_config import PAGE_TIME_BUDGET, TrainConfig, default_config
 from bilstm_lab.core.train_fields import (
     FIELDS,
-    PAGE_FLAGS,
+    NOT_SETTINGS,
     config_from_fields,
     config_from_query,
     config_query,
@@ -42,14 +43,19 @@ from bilstm_lab.render.training_charts import (
     live_figure,
     step_accuracy_figure,
 )
-from bilstm_lab.ui import display
+from bilstm_lab.ui import display, downloads, restart_marker
 from bilstm_lab.ui.common import show_input_error
-from bilstm_lab.ui.pool import worker_pool
+from bilstm_lab.ui.connectivity_panel import render_connectivity
+from bilstm_lab.ui.pool import training_desk, worker_pool
+from bilstm_lab.ui.visitor import client_address, session_token
 from bilstm_lab.workers.errors import WorkerLost
-from bilstm_lab.workers.job import Job, JobState
+from bilstm_lab.workers.job import JobState
+from bilstm_lab.workers.training_desk import Ticket, TrainingRefused
 
 JOB_KEY = "training_lab_job"
 RESULT_KEY = "training_lab_result"
+#: How the session's result was obtained: None (its own run), or a `explain.SharedRun` kind.
+SHARED_KEY = "training_lab_shared"
 RUNS_KEY = "training_lab_runs"
 NOTICE_KEY = "training_lab_notice"
 #: The warnings of the link the page was opened with (shown until the settings change).
@@ -94,8 +100,8 @@ def _load_widgets(config: TrainConfig) -> None:
 
 
 def _link_params() -> dict[str, list[str]]:
-    """The URL's settings (without the page's display flags)."""
-    return {key: st.query_params.get_all(key) for key in st.query_params if key not in PAGE_FLAGS}
+    """The URL's settings (without the display flags and the restart marker)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key not in NOT_SETTINGS}
 
 
 def _init_from_url() -> None:
@@ -125,9 +131,9 @@ def _keep_defaults(task: str) -> None:
 
 
 def _sync_url(config: TrainConfig) -> None:
-    """Write the run's settings to the URL (keeping the page's display flags)."""
+    """Write the run's settings to the URL (keeping the display flags and the restart marker)."""
     query = config_query(config)
-    flags = {key: st.query_params[key] for key in PAGE_FLAGS if key in st.query_params}
+    flags = {key: st.query_params[key] for key in NOT_SETTINGS if key in st.query_params}
     wanted = {**query, **flags}
     if {key: st.query_params.get(key) for key in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
@@ -248,12 +254,26 @@ def build_config(values: dict[str, Any]) -> TrainConfig:
 
 
 def _start(config: TrainConfig) -> None:
-    """Button callback: submit a training job for this session (one at a time)."""
-    old: Job | None = st.session_state.get(JOB_KEY)
+    """Button callback: ask the training desk for this run (one at a time per session).
+
+    The desk shares identical runs and applies the per-address cap; a refusal is kept as the
+    page's notice, saying why.
+    """
+    old: Ticket | None = st.session_state.get(JOB_KEY)
     if old is not None and old.active:
         return
     st.session_state.pop(NOTICE_KEY, None)
-    st.session_state[JOB_KEY] = worker_pool().submit("train", config)
+    run = replace(config, time_budget=PAGE_TIME_BUDGET)
+    try:
+        ticket = training_desk().request(run, run, session_token(), client_address())
+    except TrainingRefused as refused:
+        st.session_state[NOTICE_KEY] = (
+            "info",
+            explain.training_refused(refused.reason, refused.limit),
+        )
+        return
+    st.session_state[JOB_KEY] = ticket
+    restart_marker.remember()
 
 
 def _stop() -> None:
@@ -269,16 +289,25 @@ def _collect_finished_job() -> None:
     The reason is kept in the session (not just drawn once) so it stays on screen through
     later reruns, until the next Train.
     """
-    job: Job | None = st.session_state.get(JOB_KEY)
+    job: Ticket | None = st.session_state.get(JOB_KEY)
     if job is None or job.active:
         return
     del st.session_state[JOB_KEY]
     if job.state == JobState.DONE:
         result: TrainResult = job.result
         st.session_state[RESULT_KEY] = result
+        st.session_state[SHARED_KEY] = (
+            None
+            if not job.shared
+            else explain.SharedRun.RECORDED
+            if job.job is None
+            else explain.SharedRun.JOINED
+        )
         st.session_state.setdefault(RUNS_KEY, []).append(run_record(result))
         return
-    if isinstance(job.error, WorkerLost):
+    if job.detached:
+        notice = ("info", explain.LEFT_SHARED_RUN)
+    elif isinstance(job.error, WorkerLost):
         notice = ("error", explain.TRAINING_INTERRUPTED)
     elif isinstance(job.error, ValueError):
         notice = ("error", str(job.error))
@@ -297,6 +326,8 @@ def _show_notice() -> None:
     kind, text = notice
     if kind == "error":
         st.error(text, icon=":material/error:")
+    elif kind == "warning":
+        st.warning(text, icon=":material/restart_alt:")
     else:
         st.info(text, icon=":material/info:")
 
@@ -305,12 +336,14 @@ def _show_notice() -> None:
 def live_panel(names: tuple[str, str]) -> None:
     """Progress bar, queue position, live curves and live accuracy per step; polls the job
     until it ends."""
-    job: Job | None = st.session_state.get(JOB_KEY)
+    job: Ticket | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
     if not job.active:
         st.rerun()  # the whole page: show the results
     job.touch()  # heartbeat: this session is still watching
+    if job.shared:
+        st.caption(explain.watching_shared_run(job.watchers))
     if job.state == JobState.QUEUED:
         pool = worker_pool()
         st.info(
@@ -457,7 +490,10 @@ def render_results(result: TrainResult) -> None:
     with right:
         scores = result.step_scores
         if scores is not None:
-            display.plotly_chart(step_accuracy_figure(scores, names), key="tl_step_chart")
+            # Its camera button saves a 1920×1080 PNG for slides.
+            downloads.downloadable_chart(
+                step_accuracy_figure(scores, names), "tl_step_chart", "accuracy_per_step"
+            )
             st.caption(explain.step_chart_caption(names, result.config.target_delay))
         else:
             display.plotly_chart(live_figure([], result.history, names), key="tl_history_chart")
@@ -474,6 +510,7 @@ def render_results(result: TrainResult) -> None:
     st.markdown(f"#### Inside the {names[0]}: hidden states on that sequence")
     st.caption(explain.hidden_states_caption(names))
     display.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
+    render_connectivity(result, names)
 
 
 def render_runs(names: tuple[str, str]) -> None:
@@ -539,9 +576,11 @@ def render_page() -> None:
             Cell(st.session_state.get(_key("cell"), Cell.LSTM.value))
         )
     _collect_finished_job()
-    job: Job | None = st.session_state.get(JOB_KEY)
+    job: Ticket | None = st.session_state.get(JOB_KEY)
     running = job is not None and job.active
     result: TrainResult | None = st.session_state.get(RESULT_KEY)
+    if restart_marker.lost_to_restart(running or result is not None):
+        st.session_state[NOTICE_KEY] = ("warning", explain.SERVER_RESTARTED)
     about, buttons = st.columns([5, 1])
     with about:
         st.markdown(explain.task_summary(task))
@@ -571,5 +610,8 @@ def render_page() -> None:
     if running:
         live_panel(names)
     elif result is not None:
+        shared = st.session_state.get(SHARED_KEY)
+        if shared is not None:
+            st.info(explain.shared_result(shared), icon=":material/group:")
         render_results(result)
     render_runs(names)

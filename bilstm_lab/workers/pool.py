@@ -222,7 +222,7 @@ class WorkerPool:
             self._cond.notify_all()
 
     def _ready_count(self) -> int:
-        return sum(1 for w in self._workers if w.ready and w.alive())
+        return sum(1 for w in self._workers if w.ready and not w.retiring and w.alive())
 
     def _on_ready(self, w: WorkerProcess) -> None:
         # A busy worker's "ready" reaches its job's thread, not the monitor.
@@ -303,7 +303,7 @@ class WorkerPool:
     def _idle_worker(self) -> WorkerProcess | None:
         # Call with the lock held. Prefer a worker that has finished warming up; a warming one
         # is still fine (the job waits in its pipe), a dead one waits for the monitor.
-        idle = [w for w in self._workers if not w.busy and w.alive()]
+        idle = [w for w in self._workers if not w.busy and not w.retiring and w.alive()]
         for w in idle:
             if w.ready:
                 return w

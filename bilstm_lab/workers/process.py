@@ -103,6 +103,7 @@ class WorkerProcess:
         ready: the worker has said ``ready`` (its warm modules are imported).
         busy: a job holds this worker (its thread, not the monitor, reads the pipe).
         death_noted: the monitor has logged this worker's death (and is replacing it).
+        retiring: the worker said it ends after its current job (memory it will not give back).
     """
 
     def __init__(self, ctx: SpawnContext, warm_modules: tuple[str, ...]) -> None:
@@ -124,6 +125,7 @@ class WorkerProcess:
         self.ready = False
         self.busy = False
         self.death_noted = False
+        self.retiring = False
         self._closed = False
         self._close_lock = threading.Lock()
 

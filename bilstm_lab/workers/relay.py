@@ -76,6 +76,9 @@ def _follow(
         if message[0] == "ready":
             on_ready(w)
             continue
+        if message[0] == "retiring":  # it ends after this job: no further job may go to it
+            w.retiring = True
+            continue
         outcome = _take_message(job, message)
         if outcome is not None:
             return outcome

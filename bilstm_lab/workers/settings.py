@@ -24,6 +24,11 @@ POLL_INTERVAL = 0.1
 #: The one logger of the whole pool (queue, relay and monitor), so one name filters them all.
 POOL_LOGGER = "bilstm_lab.workers.pool"
 
+#: How much lower a worker's CPU priority is than the server's (``nice``): on a machine with
+#: as many cores as workers, a training would otherwise take the CPU a student's rerun needs;
+#: at a lower priority it still gets every cycle the server leaves idle.
+WORKER_NICENESS = 10
+
 #: The environment variable that sets a worker's memory ceiling, in MB (read in the worker).
 WORKER_MEMORY_ENV = "BILSTM_LAB_WORKER_MAX_MB"
 #: A worker whose resident memory passes this while it runs a job ends itself: the job fails
@@ -34,6 +39,14 @@ WORKER_MEMORY_ENV = "BILSTM_LAB_WORKER_MAX_MB"
 DEFAULT_WORKER_MAX_MB = 4096
 #: Bounds for the setting (the low one lets tests use a small ceiling).
 MIN_WORKER_MAX_MB, MAX_WORKER_MAX_MB = 64, 1_048_576
+#: The environment variable that sets `DEFAULT_WORKER_RECYCLE_MB` (read in the worker).
+WORKER_RECYCLE_ENV = "BILSTM_LAB_WORKER_RECYCLE_MB"
+#: A worker still holding more than this after a job retires and is replaced by a fresh one:
+#: memory a job grew (TensorFlow and the allocator rarely give it back) must not stay held
+#: for the rest of the day. Measured on the 2-core machine: a warm worker holds ~700 MB, ~890
+#: after a default training, ~1,250 after one at the page's largest settings; verifying or
+#: inspecting models near the 30 M-weight limit goes past 1.5 GB.
+DEFAULT_WORKER_RECYCLE_MB = 1536
 #: How often a worker running a job reads its own resident memory (seconds).
 MEMORY_POLL = 0.2
 #: The exit code of a worker that ended itself over its memory ceiling.
@@ -49,6 +62,18 @@ def worker_memory_mb(value: str | None, default: int = DEFAULT_WORKER_MAX_MB) ->
         MAX_WORKER_MAX_MB,
         default,
         f"{WORKER_MEMORY_ENV}={value!r} is not a whole number of MB from {MIN_WORKER_MAX_MB} "
+        f"to {MAX_WORKER_MAX_MB}; using {default} MB",
+    )
+
+
+def worker_recycle_mb(value: str | None, default: int = DEFAULT_WORKER_RECYCLE_MB) -> int:
+    """The after-job memory limit from ``BILSTM_LAB_WORKER_RECYCLE_MB``'s ``value``."""
+    return whole_number_setting(
+        value,
+        MIN_WORKER_MAX_MB,
+        MAX_WORKER_MAX_MB,
+        default,
+        f"{WORKER_RECYCLE_ENV}={value!r} is not a whole number of MB from {MIN_WORKER_MAX_MB} "
         f"to {MAX_WORKER_MAX_MB}; using {default} MB",
     )
 
@@ -79,3 +104,24 @@ def workers_from_env(value: str | None, default: int) -> int:
 #: Worker processes a pool starts by default: one per usable CPU (at most `MAX_WORKERS`),
 #: or ``BILSTM_LAB_WORKERS``.
 DEFAULT_WORKERS: int = workers_from_env(os.environ.get(WORKERS_ENV), min(_cpu_count(), MAX_WORKERS))
+
+
+#: The environment variable that sets `TRAININGS_PER_ADDRESS`.
+TRAININGS_PER_ADDRESS_ENV = "BILSTM_LAB_TRAININGS_PER_ADDRESS"
+#: Most queued-or-running trainings one client address may have started (0: no cap). One, so
+#: a visitor with many tabs holds one worker and everyone else keeps the others; behind a shared
+#: NAT (a whole class with one address) set 0. Joining a shared run never counts.
+DEFAULT_TRAININGS_PER_ADDRESS = 1
+MAX_TRAININGS_PER_ADDRESS = 64
+
+
+def trainings_per_address(value: str | None) -> int:
+    """The per-address cap from ``BILSTM_LAB_TRAININGS_PER_ADDRESS``'s ``value`` (0: off)."""
+    return whole_number_setting(
+        value,
+        0,
+        MAX_TRAININGS_PER_ADDRESS,
+        DEFAULT_TRAININGS_PER_ADDRESS,
+        f"{TRAININGS_PER_ADDRESS_ENV}={value!r} is not a whole number from 0 to "
+        f"{MAX_TRAININGS_PER_ADDRESS}; using {DEFAULT_TRAININGS_PER_ADDRESS}",
+    )

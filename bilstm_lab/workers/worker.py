@@ -11,6 +11,8 @@ answers ``("run", job_id, "module.path:function", payload_pickle)`` messages one
 While a job runs, a watchdog thread reads the worker's resident memory every `MEMORY_POLL`
 seconds and ends the process (exit code `MEMORY_EXIT_CODE`) past ``BILSTM_LAB_WORKER_MAX_MB``:
 a job that blows up costs its worker, never the server (the relay reports `WorkerOutOfMemory`).
+A worker still holding more than ``BILSTM_LAB_WORKER_RECYCLE_MB`` after a job retires once its
+result is sent, and the pool starts a fresh one at the baseline.
 Workers also ask the kernel to pick them first when the machine runs out of memory
 (``oom_score_adj``), so the server is the last process it would kill.
 
@@ -44,7 +46,10 @@ from bilstm_lab.workers.settings import (
     MEMORY_EXIT_CODE,
     MEMORY_POLL,
     WORKER_MEMORY_ENV,
+    WORKER_NICENESS,
+    WORKER_RECYCLE_ENV,
     worker_memory_mb,
+    worker_recycle_mb,
 )
 
 #: Top-level packages whose objects may not cross to the server (unpickling imports them).
@@ -278,6 +283,37 @@ def run_job(
     send(("done", job_id, blob))
 
 
+def _retire_reason(watchdog: MemoryWatchdog, recycle_mb: int) -> str:
+    """Why this worker should not take another job after the current one ('' if it may)."""
+    if watchdog.over_limit():
+        return "over its memory limit"
+    held = resident_mb()
+    if held is not None and held > recycle_mb:  # a fresh worker starts at its baseline
+        return f"holding {held:.0f} MB (over {recycle_mb} MB, {WORKER_RECYCLE_ENV})"
+    return ""
+
+
+def _announcing_retirement(
+    send: Callable[[tuple[Any, ...]], None],
+    watchdog: MemoryWatchdog,
+    recycle_mb: int,
+    retiring: list[str],
+) -> Callable[[tuple[Any, ...]], None]:
+    """``send`` for one job: before its result goes out, decide whether this worker retires
+    after it (the reason lands in ``retiring``) and say so first — once the server has the
+    result it may hand this worker the next job, which must not land here."""
+
+    def send_result(message: tuple[Any, ...]) -> None:
+        if message[0] in ("done", "error") and not retiring:
+            reason = _retire_reason(watchdog, recycle_mb)
+            if reason:
+                retiring.append(reason)
+                send(("retiring", os.getpid()))
+        send(message)
+
+    return send_result
+
+
 def _warm_up(name: str) -> None:
     """Import ``name``, or for ``"module:function"`` import the module and call the function.
 
@@ -306,7 +342,10 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
     # Ctrl+C in the terminal reaches the whole process group; the server decides when we end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _prefer_me_when_out_of_memory()
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)  # the server's reruns come first (see settings)
     limit_mb = worker_memory_mb(os.environ.get(WORKER_MEMORY_ENV))
+    recycle_mb = worker_recycle_mb(os.environ.get(WORKER_RECYCLE_ENV))
     watchdog = MemoryWatchdog(limit_mb, interval=MEMORY_POLL).start()
     started = time.monotonic()
     for name in warm_modules:
@@ -334,13 +373,15 @@ def serve(conn: Connection, stop_event: Event, warm_modules: tuple[str, ...] = (
             if message[0] != "run":
                 return  # ("exit",) or anything unexpected: end cleanly
             _, job_id, fn_path, payload_blob = message
+            retiring: list[str] = []
+            send_result = _announcing_retirement(send, watchdog, recycle_mb, retiring)
             try:
                 with watchdog.watching(job_id, fn_path):
-                    run_job(send, stop_event, job_id, fn_path, payload_blob)
+                    run_job(send_result, stop_event, job_id, fn_path, payload_blob)
             finally:
                 _forget_job_state()
-            if watchdog.over_limit():  # its result is sent; the next job must not pay for it
-                _log(f"job {job_id} ({fn_path}) left this worker over its memory limit: retiring")
+            if retiring:
+                _log(f"job {job_id} ({fn_path}) left this worker {retiring[0]}: retiring")
                 return
     except OSError:
         return  # broken pipe: the server is gone

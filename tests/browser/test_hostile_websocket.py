@@ -23,19 +23,17 @@ from labharness.ws_hostile import PAGES, connect, fuzz, read_run, rerun_message
 SEED = 15
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 item 5, still open: the guards (bilstm_lab/ui/guard.py) leave about 1 run "
-    "in 8 with an error box: Training Lab reads of values it does not validate (its task "
-    "callback, a key missing after an unknown id), and values Streamlit deserialises before "
-    "the script that st.session_state cannot drop; bench/ws_fuzz.py counts them",
-)
-def test_hostile_widget_values_never_show_streamlits_error_box(
-    app_server: StreamlitServer,
-) -> None:
-    tally = fuzz(app_server.port, cases=100, seed=SEED, pages=PAGES)
-    assert tally.cases >= 100
-    assert not tally.failures, (tally.exceptions, tally.missing_title, tally.failures)
+#: Issue 14 asks for a seeded sample of at least 500 cases in CI (bench/ws_fuzz.py runs 10,000).
+CASES = 500
+
+
+def test_hostile_messages_never_show_streamlits_error_box(app_server: StreamlitServer) -> None:
+    """Hostile widget values, query strings and malformed frames over every page: each ends in
+    the lab's page (no error box, title drawn, no hang), and a bystander keeps its model."""
+    tally = fuzz(app_server.port, cases=CASES, seed=SEED, pages=PAGES)
+    assert tally.cases >= CASES
+    assert tally.by_kind["values"] and tally.by_kind["query"] and tally.by_kind["malformed"]
+    assert not tally.failures, (tally.exceptions, tally.missing_title, tally.hung, tally.failures)
 
 
 async def _rerun_times(port: int, count: int, stop: asyncio.Event | None = None) -> list[float]:

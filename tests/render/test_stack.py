@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from bilstm_lab.core.analysis import Comparison, compare
 from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.spec import DenseHead, FeatureInput, MergeMode, ModelSpec
-from bilstm_lab.render.stack import EDGE_FONT_PT, NODE_FONT_PT, output_labels, stacks_dot
+from bilstm_lab.render.stack import EDGE_FONT_PT, NODE_FONT_PT, stacks_dot
+from bilstm_lab.render.stack_diagram import output_labels
 from tests.render.spec_strategies import PRESET_SPECS, specs
 
 NODE = re.compile(r"^\s*(\w+) \[label=", flags=re.MULTILINE)

@@ -22,6 +22,7 @@ from bilstm_lab.workers.pool import WorkerPool
 from bilstm_lab.workers.settings import (
     DEFAULT_WORKER_MAX_MB,
     WORKER_MEMORY_ENV,
+    WORKER_RECYCLE_ENV,
     worker_memory_mb,
 )
 from bilstm_lab.workers.worker import resident_mb
@@ -89,6 +90,8 @@ def test_a_worker_left_over_the_ceiling_retires_after_sending_its_result(
         job = ("run", 1, f"{JOBS}:hold_and_finish", pickle.dumps({"mb": 400}))
         server_end.send(job)
         assert server_end.poll(60)
+        # It says it retires before the result goes out: the server must not hand it a job.
+        assert server_end.recv()[0] == "retiring"
         kind, job_id, blob = server_end.recv()
         assert (kind, job_id, pickle.loads(blob)) == ("done", 1, 400)
         process.join(30)
@@ -97,6 +100,22 @@ def test_a_worker_left_over_the_ceiling_retires_after_sending_its_result(
         process.kill()
         process.join(5)
         server_end.close()
+
+
+def test_a_job_that_leaves_its_worker_grown_gets_a_fresh_worker(
+    make_pool: PoolFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under the ceiling, but the job's memory stays held after it (as TensorFlow's does): the
+    # worker sends the result, retires, and a fresh one starts back at its baseline.
+    monkeypatch.setenv(WORKER_RECYCLE_ENV, "200")
+    pool = make_pool(1024)
+    first_pid = pool.pids()[0]
+    baseline = _rss_mb(first_pid)
+    assert pool.submit(f"{JOBS}:hold_and_finish", {"mb": 300}).wait(60) == 300
+    assert pool.submit(ECHO, "fresh").wait(60) == "fresh"
+    (pid,) = pool.pids()
+    assert pid != first_pid
+    assert _rss_mb(pid) < baseline + 50
 
 
 def test_a_job_under_the_ceiling_is_untouched(make_pool: PoolFactory) -> None:
