@@ -130,13 +130,14 @@ class TrainingResult:
 
 
 async def train_session(browser: object, base_url: str, index: int) -> TrainingResult:
-    """Open the Training Lab, press Train with the defaults, and wait for the verdict."""
+    """Open the Training Lab with the default settings and run number ``index`` (distinct runs:
+    identical ones would share one training), press Train, and wait for the verdict."""
     result = TrainingResult(index)
     context = await browser.new_context(viewport=SESSION_VIEWPORT)  # type: ignore[attr-defined]
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = await context.new_page()
-        await page.goto(base_url + TRAINING_PATH, timeout=TIMEOUT_MS)
+        await page.goto(f"{base_url}{TRAINING_PATH}?seed={index}", timeout=TIMEOUT_MS)
         await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=TIMEOUT_MS)
         started = time.monotonic()
         await page.get_by_role("button", name="Train", exact=True).click()

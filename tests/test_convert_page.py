@@ -8,6 +8,7 @@ imports Keras only to build inputs and check results.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from bilstm_lab.models.introspect import model_info
 from bilstm_lab.models.model_io import load_model_bytes
 from bilstm_lab.render.model_graph import model_dot
 from bilstm_lab.ui.convert import SOURCE_UPLOAD, ConvertedModel
+from bilstm_lab.ui.downloads import MODEL_GRAPH_KEY
 from bilstm_lab.workers.errors import JobError, WorkerLost
 from bilstm_lab.workers.worker import dumps
 from tests.conftest import ROOT
@@ -73,7 +75,11 @@ def test_example_converts_and_offers_a_download() -> None:
     for role in ("unchanged", "backward", "fresh"):
         assert explain.CONVERT_KEY[role] in key
     assert explain.CONVERT_KEY["kept"] not in key  # no converted layer kept all its weights
-    assert len(at.get("download_button")) == 1
+    # The converted .keras, and each graph as SVG and PNG (drawn only when clicked).
+    ids = [button.proto.id for button in at.get("download_button")]
+    assert len(ids) == 5
+    for stage, kind in itertools.product(("before", "after"), ("svg", "png")):
+        assert any(i.endswith(MODEL_GRAPH_KEY.format(stage=stage, kind=kind)) for i in ids)
     result = at.session_state["convert_result"]
     assert isinstance(result, ConvertedModel)
     reloaded = load_model_bytes(result.data, "download.keras")
@@ -93,6 +99,7 @@ def test_a_locked_link_names_the_example_it_shows() -> None:
     locked.run()
     assert not locked.exception and not locked.error
     assert explain.converted_model_name(title) in [m.value for m in locked.markdown]
+    assert len(locked.get("download_button")) == 1  # the .keras only: no slide downloads
     assert explain.converted_model_name(title) not in [m.value for m in _app().run().markdown]
 
 

@@ -155,6 +155,19 @@ DOWNLOAD_UNROLLED_SVG_HELP = "The unrolled picture as a vector image: scales to 
 DOWNLOAD_UNROLLED_PNG_HELP = (
     f"The unrolled picture as a {SLIDE_SIZE_TEXT} image: one projector slide."
 )
+DOWNLOAD_MODEL_GRAPH_SVG_HELP = (
+    "This model's layer graph as a vector picture: scales to any slide, text stays text."
+)
+DOWNLOAD_MODEL_GRAPH_PNG_HELP = (
+    f"This model's layer graph as a {SLIDE_SIZE_TEXT} image: one projector slide."
+)
+
+
+def model_graph_title(name: str, converted: bool) -> str:
+    """The heading of a downloaded model graph: the model's name, and before or after."""
+    return f"{name}, {'after' if converted else 'before'} conversion"
+
+
 DOWNLOAD_LATEX_LABEL = "Formulas (LaTeX)"
 DOWNLOAD_LATEX_HELP = (
     "The parameter formulas of both variants, one align* block each (needs amsmath)."
@@ -223,8 +236,18 @@ STEP_THROUGH_HELP = (
 
 
 def step_through_heading(bidirectional: bool) -> str:
-    """The animated figure's title prefix: a plain layer has one pass only."""
+    """The toggle's label and the animated figure's title prefix: a plain layer has one pass."""
     return STEP_THROUGH_TITLE if bidirectional else "Step through the forward pass"
+
+
+def step_through_help(bidirectional: bool) -> str:
+    """The toggle's help, for the passes the variant has."""
+    if bidirectional:
+        return STEP_THROUGH_HELP
+    return (
+        "Press Play, or drag the slider: the chain fills left to right, then the outputs. The "
+        "inputs the newest state has read light up."
+    )
 
 
 #: The slider's prefix before the current step's label.
@@ -777,7 +800,7 @@ def connectivity_reading(reading: Reading, names: tuple[str, str]) -> str:
     answer sits at a fixed offset, where the map that should find it has its strongest input."""
     titles = (names[1], f"{names[0]} forward", f"{names[0]} backward")
     shares = ", ".join(f"{t} {_share(f)}" for t, f in zip(titles, reading.future, strict=True))
-    line = f"Weight on later inputs (s > t): {shares}."
+    line = f"Weight on later inputs (s > t): {shares}{_future_lesson(reading.future, names)}."
     found = reading.answer_peak
     if found is None or reading.answer_offset is None:
         return line
@@ -795,6 +818,18 @@ def connectivity_reading(reading: Reading, names: tuple[str, str]) -> str:
         f"{line} {who} strongest input sits most often at {_offset(found.offset)} "
         f"({found.rows} of {found.of} steps); the answer lies at {answer}."
     )
+
+
+def _future_lesson(future: tuple[float, ...] | list[float], names: tuple[str, str]) -> str:
+    """What the shares mean: which maps bring the future in (exact zeros are causality)."""
+    reads = [share > 0 for share in future]
+    if reads == [False, False, True]:
+        return f" — only the {names[0]}'s backward direction brings the future in"
+    if reads == [False, True, True]:
+        return f" — both directions of the {names[0]} bring the future in, through the layer below"
+    if not any(reads):
+        return " — no map reads the future"
+    return ""
 
 
 CONNECTIVITY_SKIPPED = (
@@ -939,7 +974,7 @@ def training_refused(reason: str, limit: int) -> str:
     """Why Train did nothing: this page, or its address, already has a training going."""
     if reason == "session":
         return "This page already has a training queued or running: wait for it, or press Stop."
-    runs = "training" if limit == 1 else f"{limit} trainings"
+    runs = "one training" if limit == 1 else f"{limit} trainings"
     return (
         f"Another page from your computer already has a training queued or running, and each "
         f"computer may run {runs} at a time so that everyone gets a worker. Wait for it to "
@@ -1459,6 +1494,10 @@ QUIZ_HELP = (
 QUIZ_INTRO = (
     "**Predict, then reveal.** The numbers are hidden: pick an answer, then press Reveal. "
     "Switch quiz mode off to see every number."
+)
+#: The intro of a locked quiz link: its toggle is hidden, so the intro does not mention it.
+QUIZ_LOCKED_INTRO = (
+    "**Predict, then reveal.** The numbers are hidden: pick an answer, then press Reveal."
 )
 QUIZ_REVEAL = "Reveal"
 QUIZ_RIGHT = "Right"

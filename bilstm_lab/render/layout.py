@@ -63,6 +63,8 @@ class Box:
         fill: fill colour.
         shape: ``rect`` (rounded), ``ellipse`` or ``note`` (text left-aligned).
         size: font size (px).
+        fill_right: a second fill for the right half (a box split in two, ``rect`` only);
+            None for one fill.
     """
 
     x: float
@@ -74,6 +76,7 @@ class Box:
     fill: str = "#ffffff"
     shape: str = "rect"
     size: float = 16.0
+    fill_right: str | None = None
 
     @property
     def top(self) -> float:

@@ -25,7 +25,7 @@ from enum import StrEnum
 from bilstm_lab.core import explain
 from bilstm_lab.core.conversion import Freshness
 from bilstm_lab.core.formatting import fmt, format_shape
-from bilstm_lab.core.model_info import ModelInfo
+from bilstm_lab.core.model_info import GraphEdge, GraphNode, ModelInfo
 
 #: Node text size in points at text scale 1 (the browser draws 1 pt as 4/3 px).
 NODE_FONT_PT = 13
@@ -47,19 +47,22 @@ class Role(StrEnum):
     FRESH = "fresh"
 
 
+#: Each role's box colours, (left half, right half): one colour twice, or a box split in two.
+#: The DOT boxes, the key's swatches and the downloads' layout all read them from here.
+HALVES = {
+    Role.UNCHANGED: (PLAIN_FILL, PLAIN_FILL),
+    Role.KEPT: (KEPT_FILL, KEPT_FILL),
+    Role.BACKWARD: (KEPT_FILL, FRESH_FILL),
+    Role.FRESH: (FRESH_FILL, FRESH_FILL),
+}
 #: Each role's fill: DOT ``fillcolor`` (a split box is a two-colour gradient stopped halfway).
 FILLS = {
-    Role.UNCHANGED: PLAIN_FILL,
-    Role.KEPT: KEPT_FILL,
-    Role.BACKWARD: f"{KEPT_FILL};0.5:{FRESH_FILL}",
-    Role.FRESH: FRESH_FILL,
+    role: left if left == right else f"{left};0.5:{right}" for role, (left, right) in HALVES.items()
 }
 #: Each role's swatch in the key (CSS ``background``), the same colours as the boxes.
 SWATCHES = {
-    Role.UNCHANGED: PLAIN_FILL,
-    Role.KEPT: KEPT_FILL,
-    Role.BACKWARD: f"linear-gradient(90deg, {KEPT_FILL} 50%, {FRESH_FILL} 50%)",
-    Role.FRESH: FRESH_FILL,
+    role: left if left == right else f"linear-gradient(90deg, {left} 50%, {right} 50%)"
+    for role, (left, right) in HALVES.items()
 }
 
 
@@ -67,6 +70,16 @@ def dot_escape(text: str) -> str:
     """Text safe inside a double-quoted DOT string (a name cannot end the string or escape)."""
     # Layer names in an uploaded file are user text: keep quotes from breaking the DOT.
     return text.replace("\\", "/").replace('"', "'")
+
+
+def node_lines(node: GraphNode) -> list[str]:
+    """A layer's box text, one entry per line: its name, its type and its parameters (if any)."""
+    return [node.name, node.kind] + ([f"{fmt(node.params)} params"] if node.params else [])
+
+
+def edge_text(edge: GraphEdge) -> str | None:
+    """The shape an arrow carries, as its label says it; None when unknown (no label)."""
+    return None if edge.shape is None else format_shape([edge.shape])
 
 
 def layer_roles(
@@ -118,11 +131,11 @@ def model_dot(
     ]
     for node in info.nodes:
         fill = FILLS[roles.get(node.name, Role.UNCHANGED)]
-        parts = [node.name, node.kind] + ([f"{fmt(node.params)} params"] if node.params else [])
-        label = "\\n".join(dot_escape(part) for part in parts)  # DOT's own line breaks
+        label = "\\n".join(dot_escape(part) for part in node_lines(node))  # DOT's own line breaks
         lines.append(f'  "{dot_escape(node.name)}" [label="{label}", fillcolor="{fill}"];')
     for edge in info.edges:
-        attributes = "" if edge.shape is None else f' [label=" {format_shape([edge.shape])}"]'
+        shape = edge_text(edge)
+        attributes = "" if shape is None else f' [label=" {shape}"]'
         lines.append(f'  "{dot_escape(edge.source)}" -> "{dot_escape(edge.target)}"{attributes};')
     lines.append("}")
     return "\n".join(lines)

@@ -154,8 +154,21 @@ class _Canvas:
             self.draw.ellipse(corner, fill=box.fill, outline=box.stroke, width=line)
         else:
             radius = 0 if box.shape == "note" else round(6 * self.scale)
+            fill: str | None = box.fill
+            if box.fill_right is not None:
+                # A split box: the right colour everywhere, the left half over it (square at
+                # the middle), then the outline alone.
+                self.draw.rounded_rectangle(corner, radius=radius, fill=box.fill_right)
+                middle = (self.at(box.x, box.bottom)[0], corner[1][1])
+                self.draw.rounded_rectangle(
+                    [corner[0], middle],
+                    radius=radius,
+                    fill=box.fill,
+                    corners=(True, False, False, True),
+                )
+                fill = None
             self.draw.rounded_rectangle(
-                corner, radius=radius, fill=box.fill, outline=box.stroke, width=line
+                corner, radius=radius, fill=fill, outline=box.stroke, width=line
             )
         line_height = box.size * LINE_HEIGHT_EM
         first = box.y - line_height * (len(box.lines) - 1) / 2

@@ -38,6 +38,7 @@ def layout_svg(layout: Layout) -> str:
     """
     width, height = round(layout.width), round(layout.height)
     colors = sorted({arrow.color for arrow in layout.arrows})
+    splits = sorted({_split(box) for box in layout.boxes if box.fill_right is not None})
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -45,11 +46,12 @@ def layout_svg(layout: Layout) -> str:
         f"<title>{escape(layout.title)}</title>",
         "<defs>",
         *(_marker(index, color) for index, color in enumerate(colors)),
+        *(_gradient(index, left, right) for index, (left, right) in enumerate(splits)),
         "</defs>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         *(_frame(frame) for frame in layout.frames),
         *(_arrow(arrow, colors.index(arrow.color)) for arrow in layout.arrows),
-        *(_box(box) for box in layout.boxes),
+        *(_box(box, splits) for box in layout.boxes),
         *(_label(label) for label in layout.labels),
         "</svg>",
     ]
@@ -70,6 +72,20 @@ def _marker(index: int, color: str) -> str:
     )
 
 
+def _split(box: Box) -> tuple[str, str]:
+    """A split box's two fills, left and right."""
+    return box.fill, box.fill_right or box.fill
+
+
+def _gradient(index: int, left: str, right: str) -> str:
+    # A split box: two hard stops at the middle, so each half is one flat colour.
+    return (
+        f'<linearGradient id="split{index}" x1="0" x2="1" y1="0" y2="0">'
+        f'<stop offset="0.5" stop-color="{left}"/><stop offset="0.5" stop-color="{right}"/>'
+        "</linearGradient>"
+    )
+
+
 def _frame(frame: Frame) -> str:
     x, y = frame.x - frame.width / 2, frame.y - frame.height / 2
     return (
@@ -87,7 +103,7 @@ def _arrow(arrow: Arrow, marker: int) -> str:
     )
 
 
-def _box(box: Box) -> str:
+def _box(box: Box, splits: list[tuple[str, str]]) -> str:
     if box.shape == "ellipse":
         outline = (
             f'<ellipse cx="{_n(box.x)}" cy="{_n(box.y)}" rx="{_n(box.width / 2)}" '
@@ -99,7 +115,8 @@ def _box(box: Box) -> str:
             f'<rect x="{_n(box.left)}" y="{_n(box.top)}" width="{_n(box.width)}" '
             f'height="{_n(box.height)}" rx="{radius}"'
         )
-    outline += f' fill="{box.fill}" stroke="{box.stroke}" stroke-width="1.5"/>'
+    fill = box.fill if box.fill_right is None else f"url(#split{splits.index(_split(box))})"
+    outline += f' fill="{fill}" stroke="{box.stroke}" stroke-width="1.5"/>'
     return "\n".join([outline, *_box_texts(box)])
 
 

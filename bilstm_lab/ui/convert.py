@@ -46,6 +46,7 @@ from bilstm_lab.render.model_graph import (
 )
 from bilstm_lab.ui import display
 from bilstm_lab.ui.common import show_input_error
+from bilstm_lab.ui.downloads import model_graph_downloads
 from bilstm_lab.ui.pool import worker_pool
 from bilstm_lab.workers.errors import JobCancelled, JobError, WorkerLost, WorkerOutOfMemory
 
@@ -307,8 +308,11 @@ def render() -> None:
     _show_result(loaded, result)
 
 
-def _show_diagrams(loaded: LoadedModel, result: ConvertedModel) -> None:
-    """Before and after, side by side, under the key of the After diagram's colours."""
+def _show_diagrams(loaded: LoadedModel, result: ConvertedModel, stem: str) -> None:
+    """Before and after, side by side, under the key of the After diagram's colours.
+
+    Each has its SVG and PNG downloads (file names start with ``stem``).
+    """
     roles = layer_roles(result.report.freshness_by_layer(), result.report.changed_layers)
     scale = display.text_scale()
     box = st.container(key=DIAGRAMS_KEY)
@@ -319,10 +323,12 @@ def _show_diagrams(loaded: LoadedModel, result: ConvertedModel) -> None:
     with left:
         st.subheader("Before")
         st.graphviz_chart(model_dot(loaded.info, text_scale=scale))
+        model_graph_downloads(loaded.info, None, stem, converted=False)
         st.dataframe(_layer_table(loaded.info), hide_index=True, width="stretch")
     with right:
         st.subheader("After")
         st.graphviz_chart(model_dot(result.info, roles, text_scale=scale))
+        model_graph_downloads(result.info, roles, stem, converted=True)
         st.dataframe(_layer_table(result.info), hide_index=True, width="stretch")
 
 
@@ -352,7 +358,9 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
         hide_index=True,
         width="stretch",
     )
-    _show_diagrams(loaded, result)
+    name = loaded.info.name
+    base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "model"
+    _show_diagrams(loaded, result, base)
 
     # Layer and loss names come from the file: shown as text, never as Markdown.
     st.success(
@@ -361,8 +369,6 @@ def _show_result(loaded: LoadedModel, result: ConvertedModel) -> None:
     )
     st.caption(plain_text(report.compile.sentence()))
     suffix = "_bidirectional" if result.key[1] == TO_BI else "_unwrapped"
-    name = loaded.info.name
-    base = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "model"
     st.download_button(
         "Download the converted .keras",
         icon=":material/download:",

@@ -1,4 +1,4 @@
-"""Downloads for slides: the diagrams as SVG and PNG, the formulas as LaTeX, charts as PNG.
+"""Downloads for slides: the diagrams (Explorer and Convert page) as SVG and PNG, the formulas as LaTeX, charts as PNG.
 
 Nothing here is drawn on a rerun: the buttons hold callables that Streamlit runs only when one
 is clicked (``st.download_button`` accepts a callable for ``data``), so the Explorer's rerun cost
@@ -8,7 +8,7 @@ classroom link shows the result, not the tools: no buttons, no modebar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
@@ -17,8 +17,12 @@ import streamlit as st
 from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import Comparison
 from bilstm_lab.core.latex import formulas_latex
+from bilstm_lab.core.model_info import ModelInfo
 from bilstm_lab.core.spec import ModelSpec
 from bilstm_lab.render.chart_export import png_download_config
+from bilstm_lab.render.layout import Layout
+from bilstm_lab.render.model_graph import Role
+from bilstm_lab.render.model_graph_layout import model_graph_layout
 from bilstm_lab.render.png import layout_png
 from bilstm_lab.render.stack_layout import stack_layout
 from bilstm_lab.render.svg import layout_svg
@@ -31,6 +35,8 @@ STACK_PNG_KEY = "downloads_stack_png"
 FORMULAS_KEY = "downloads_formulas_tex"
 UNROLLED_SVG_KEY = "downloads_unrolled_svg"
 UNROLLED_PNG_KEY = "downloads_unrolled_png"
+#: Widget keys of the Convert page's graph downloads: stage ``before``/``after``, kind ``svg``/``png``.
+MODEL_GRAPH_KEY = "downloads_model_graph_{stage}_{kind}"
 
 
 def file_stem(comparison: Comparison) -> str:
@@ -122,6 +128,43 @@ def unrolled_downloads(spec: ModelSpec, bidirectional: bool) -> None:
             "image/png",
             UNROLLED_PNG_KEY,
             explain.DOWNLOAD_UNROLLED_PNG_HELP,
+        )
+
+
+def model_graph_downloads(
+    info: ModelInfo, roles: Mapping[str, Role] | None, stem: str, converted: bool
+) -> None:
+    """A model's layer graph (the Convert page's Before or After) as SVG and 1920×1080 PNG.
+
+    Args:
+        info: the model's graph.
+        roles: where each layer's weights come from (the After graph); None before.
+        stem: the start of the file names (the model's name, made safe for a file system).
+        converted: whether this is the converted model (the After graph).
+    """
+    if display.locked():
+        return
+    stage = "after" if converted else "before"
+
+    def layout() -> Layout:
+        return model_graph_layout(info, roles, explain.model_graph_title(info.name, converted))
+
+    with st.container(horizontal=True):
+        _download(
+            explain.DOWNLOAD_SVG_LABEL,
+            lambda: layout_svg(layout()),
+            f"{stem}_{stage}.svg",
+            "image/svg+xml",
+            MODEL_GRAPH_KEY.format(stage=stage, kind="svg"),
+            explain.DOWNLOAD_MODEL_GRAPH_SVG_HELP,
+        )
+        _download(
+            explain.DOWNLOAD_PNG_LABEL,
+            lambda: layout_png(layout()),
+            f"{stem}_{stage}.png",
+            "image/png",
+            MODEL_GRAPH_KEY.format(stage=stage, kind="png"),
+            explain.DOWNLOAD_MODEL_GRAPH_PNG_HELP,
         )
 
 

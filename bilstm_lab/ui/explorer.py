@@ -598,6 +598,8 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
             file_name="bilstm_lab_comparison.csv",
             mime="text/csv",
             key=_key("csv"),
+            # No rerun on click: a rerun could replace the deferred file before it is fetched.
+            on_click="ignore",
         )
     with left:
         if key not in results and st.button(
@@ -752,6 +754,7 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
                 file_name=file_name,
                 mime="text/plain",
                 key=_key(f"download_{file_name}"),
+                on_click="ignore",  # as the CSV: the deferred file must outlive the click
             )
     if preset is not None and preset.article_code:
         with st.expander(f"The original code, {preset.source}"):

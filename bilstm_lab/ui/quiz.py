@@ -48,6 +48,9 @@ def _on_toggle() -> None:
     on = st.session_state.get(TOGGLE_KEY) is True  # anything but a real True is off
     st.session_state[QUIZ_KEY] = on
     if on:
+        # A fresh quiz: the answers picked before were dropped with their hidden widgets, so
+        # earlier reveals would show every answer before anyone predicts.
+        st.session_state.pop(REVEALED_KEY, None)
         st.query_params[display.QUIZ_FLAG] = "1"
     elif display.QUIZ_FLAG in st.query_params:
         del st.query_params[display.QUIZ_FLAG]
@@ -118,6 +121,7 @@ def _render_question(number: int, question: Question, digest: str, revealed: set
             format_func=lambda index: texts[index],
             horizontal=max(map(len, texts)) <= SIDE_BY_SIDE_CHARS,
             label_visibility="collapsed",
+            disabled=question.key in revealed,  # revealed: the prediction is over
         )
         picked = _valid(value, len(texts))
         if question.key not in revealed:
@@ -134,7 +138,7 @@ def _render_question(number: int, question: Question, digest: str, revealed: set
 
 def render_quiz(comparison: Comparison) -> None:
     """The questions about ``comparison``'s spec, each with its Reveal."""
-    st.markdown(explain.QUIZ_INTRO)
+    st.markdown(explain.QUIZ_LOCKED_INTRO if display.locked() else explain.QUIZ_INTRO)
     # A short digest of the spec in every widget key: another model starts a fresh quiz.
     digest = spec_digest(comparison.spec)[:12]
     revealed = _revealed(digest)

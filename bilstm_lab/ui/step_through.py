@@ -35,7 +35,8 @@ def step_through_chart(spec: ModelSpec, bidirectional: bool, scale: float) -> go
 
 def render(spec: ModelSpec, bidirectional: bool) -> None:
     """The step-through toggle (and, when on, the animation), then the PyTorch view."""
-    if st.toggle(explain.STEP_THROUGH_TITLE, key=TOGGLE_KEY, help=explain.STEP_THROUGH_HELP):
+    label = explain.step_through_heading(bidirectional)  # a plain layer has one pass
+    if st.toggle(label, key=TOGGLE_KEY, help=explain.step_through_help(bidirectional)):
         # Already at the presenter scale, so st.plotly_chart and not display.plotly_chart.
         st.plotly_chart(
             step_through_chart(spec, bidirectional, display.text_scale()),

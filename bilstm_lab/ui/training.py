@@ -509,7 +509,7 @@ def render_results(result: TrainResult) -> None:
         st.table(style_sample(table))
     st.markdown(f"#### Inside the {names[0]}: hidden states on that sequence")
     st.caption(explain.hidden_states_caption(names))
-    display.plotly_chart(hidden_state_figure(result), key="tl_hidden_chart")
+    downloads.downloadable_chart(hidden_state_figure(result), "tl_hidden_chart", "hidden_states")
     render_connectivity(result, names)
 
 

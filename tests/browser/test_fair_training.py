@@ -18,7 +18,7 @@ REFUSED = explain.training_refused("address", 1)[:40]
 
 
 def _query(seed: int) -> str:
-    return f"task=look_ahead&samples=1000&epochs=3&seed={seed}"
+    return f"task=look_ahead&samples=500&epochs=2&seed={seed}"
 
 
 async def _scenario(port: int) -> dict[str, object]:

@@ -47,7 +47,8 @@ def test_look_ahead_reading_follows_the_numbers() -> None:
     line = explain.connectivity_reading(numbers, NAMES)
     share = f"{numbers.future[2]:.0%}"
     assert line.startswith(
-        f"Weight on later inputs (s > t): LSTM none, BiLSTM forward none, BiLSTM backward {share}."
+        f"Weight on later inputs (s > t): LSTM none, BiLSTM forward none, BiLSTM backward {share}"
+        " — only the BiLSTM's backward direction brings the future in."
     )
     assert (
         "In the BiLSTM's backward direction, the strongest input sits at s = t+3, where the "
