@@ -28,8 +28,8 @@ from labharness.async_run import run_async
 from labharness.memory import PeakMemory
 from labharness.paths import ARTIFACTS
 from labharness.server import streamlit_server
-from labharness.sessions import summarize
-from labharness.ws_client import run_ws_sessions
+from labharness.sessions import SessionResult, summarize
+from labharness.ws_client import run_ws_sessions, ws_sessions
 from labharness.ws_training import TrainingTab, open_training
 
 #: Sessions exploring during the ``--training`` measurement.
@@ -50,27 +50,29 @@ async def _start_trainings(port: int, count: int) -> list[TrainingTab]:
     return tabs
 
 
-async def _stop_trainings(tabs: list[TrainingTab]) -> None:
-    for tab in tabs:
-        await tab.close()
-
-
-def _p95(port: int, changes: int) -> float:
-    results = run_ws_sessions(port, TRAINING_SESSIONS, changes=changes)
+def _p95(results: list[SessionResult]) -> float:
     errors = [r.error for r in results if r.error]
     if errors:
         raise RuntimeError(f"{len(errors)} sessions failed, first: {errors[0]}")
     return summarize(results)["p95_s"]
 
 
+async def _with_training(port: int, trainings: int, changes: int) -> tuple[float, float]:
+    # One event loop for all of it: the training pages' websockets live in the loop that
+    # opened them.
+    idle = _p95(await ws_sessions(port, TRAINING_SESSIONS, changes))
+    tabs = await _start_trainings(port, trainings)
+    try:
+        busy = _p95(await ws_sessions(port, TRAINING_SESSIONS, changes))
+    finally:
+        for tab in tabs:
+            await tab.close()
+    return idle, busy
+
+
 def measure_with_training(port: int, trainings: int, changes: int) -> str:
     """The ``load:`` line: p95 of 20 exploring sessions, idle and with ``trainings`` running."""
-    idle = _p95(port, changes)
-    tabs = run_async(_start_trainings(port, trainings))
-    try:
-        busy = _p95(port, changes)
-    finally:
-        run_async(_stop_trainings(tabs))
+    idle, busy = run_async(_with_training(port, trainings, changes))
     return (
         f"load: sessions={TRAINING_SESSIONS} p95={idle:.2f} s idle, "
         f"p95={busy:.2f} s with {trainings} trainings"

@@ -120,10 +120,11 @@ async def ws_session(port: int, index: int, changes: int) -> SessionResult:
     return result
 
 
-async def _all(port: int, sessions: int, changes: int) -> list[SessionResult]:
+async def ws_sessions(port: int, sessions: int, changes: int) -> list[SessionResult]:
+    """``sessions`` simulated students at once (inside a running event loop)."""
     return list(await asyncio.gather(*(ws_session(port, i, changes) for i in range(sessions))))
 
 
 def run_ws_sessions(port: int, sessions: int, changes: int = 5) -> list[SessionResult]:
     """Run ``sessions`` simulated students at once against the server on ``port``."""
-    return run_async(_all(port, sessions, changes))
+    return run_async(ws_sessions(port, sessions, changes))
