@@ -261,12 +261,11 @@ STEPS_NOT_DRAWN = "…"
 
 
 def pass_tick(direction: Direction | None, step: str) -> str:
-    """A slider label: ``→h₃`` for a state (plotly's HTML subset), or ``step`` as it is."""
-    if direction is None:
+    """A slider label: ``h→₃`` for a state (plotly's HTML subset, written as the frame's caption
+    writes it), or ``step`` as it is (the ellipsis of the steps not drawn)."""
+    if direction is None or step == STEPS_NOT_DRAWN:
         return step
-    if step == STEPS_NOT_DRAWN:
-        return f"{_ARROW[direction]}{step}"
-    return f"{_ARROW[direction]}h<sub>{step}</sub>"
+    return f"h{_ARROW[direction]}<sub>{step}</sub>"
 
 
 def pass_last_tick(phase: Phase, merged: bool) -> str:

@@ -310,7 +310,13 @@ def _slider(frames: Sequence[StepFrame]) -> dict[str, Any]:
         "pad": {"t": 30, "r": 50},
         "currentvalue": {"prefix": explain.STEP_PREFIX, "xanchor": "left"},
         "steps": [
-            {"label": frame.label, "method": "animate", "args": _animate_args(frame.name, 0)}
+            # A unique value per step: the labels of the steps not drawn are all "…".
+            {
+                "label": frame.label,
+                "value": frame.name,
+                "method": "animate",
+                "args": _animate_args(frame.name, 0),
+            }
             for frame in frames
         ],
     }

@@ -82,8 +82,8 @@ def test_slider_is_labelled_by_step_and_drives_the_frames() -> None:
     slider = figure.layout.sliders[0]
     labels = [step.label for step in slider.steps]
     assert labels == [
-        *(f"→h<sub>{t}</sub>" for t in (1, 2, 3, 4)),
-        *(f"←h<sub>{t}</sub>" for t in (4, 3, 2, 1)),
+        *(f"h→<sub>{t}</sub>" for t in (1, 2, 3, 4)),
+        *(f"h←<sub>{t}</sub>" for t in (4, 3, 2, 1)),
         "returned",
     ]
     assert [list(step.args[0]) for step in slider.steps] == [
