@@ -14,7 +14,7 @@ from collections.abc import Callable
 import websockets
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from labharness.ws_hostile import Run, connect, read_run, rerun_message
+from labharness.ws_protocol import Run, connect, read_run, rerun_message
 
 PAGE = "Training_Lab"
 

@@ -18,7 +18,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from labharness.async_run import run_async
 from labharness.server import StreamlitServer
-from labharness.ws_hostile import PAGES, connect, fuzz, read_run, rerun_message
+from labharness.ws_hostile import PAGES, fuzz
+from labharness.ws_protocol import connect, read_run, rerun_message
 
 SEED = 15
 

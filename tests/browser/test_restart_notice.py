@@ -16,7 +16,7 @@ from bilstm_lab.core.train_fields import JOB_MARKER
 from labharness.async_run import run_async
 from labharness.paths import ARTIFACTS, ROOT
 from labharness.server import free_port, start_streamlit, stop_process
-from labharness.ws_hostile import connect, read_run, rerun_message
+from labharness.ws_protocol import connect, read_run, rerun_message
 
 PAGE = "Training_Lab"
 QUERY = "task=look_ahead&samples=200&epochs=1&seed=7"
