@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -113,3 +117,17 @@ def bad_upload(kind: str) -> bytes:
     if kind == "oversized":
         return b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES)
     raise KeyError(kind)
+
+
+def rewrite_config(data: bytes, change: Callable[[Any], Any]) -> bytes:
+    """The same ``.keras`` archive, its config.json passed through ``change`` (which gets a
+    freshly parsed copy and returns the config to write)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "config.json":
+                content = json.dumps(change(json.loads(content))).encode()
+            target.writestr(member.filename, content)
+    return out.getvalue()

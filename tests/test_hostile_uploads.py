@@ -7,9 +7,7 @@ shared server down with it.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from functools import cache
 
 import keras
@@ -23,6 +21,7 @@ from bilstm_lab.models.model_io import (
     load_model_bytes,
     model_to_bytes,
 )
+from tests.helpers_models import rewrite_config
 
 
 @cache
@@ -32,19 +31,6 @@ def small_model_bytes() -> bytes:
     outputs = keras.layers.LSTM(4, name="lstm")(inputs)
     outputs = keras.layers.Dense(2, name="head")(outputs)
     return model_to_bytes(keras.Model(inputs, outputs, name="small"))
-
-
-def _rewrite_config(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
-    """The same archive with config.json passed through ``change``."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for member in source.infolist():
-            content = source.read(member.filename)
-            if member.filename == "config.json":
-                content = json.dumps(change(json.loads(content))).encode()
-            target.writestr(member.filename, content)
-    return out.getvalue()
 
 
 def _assert_refused(data: bytes) -> str:
@@ -118,7 +104,7 @@ def _set_recurrent_units(config: dict, units: int) -> dict:  # type: ignore[type
 @pytest.mark.parametrize("units", [10**6, 10**9, -5, 0])
 def test_config_asking_for_a_giant_or_impossible_layer(units: int) -> None:
     # Keras would try to allocate 4·u·(d+u+1) floats while loading: for u = 10⁶ that is 16 TB.
-    data = _rewrite_config(small_model_bytes(), lambda config: _set_recurrent_units(config, units))
+    data = rewrite_config(small_model_bytes(), lambda config: _set_recurrent_units(config, units))
     _assert_refused(data)
 
 
@@ -137,4 +123,4 @@ def test_config_with_a_lambda_layer_is_refused_by_safe_mode() -> None:
         layers.append(lambda_layer)
         return config
 
-    _assert_refused(_rewrite_config(small_model_bytes(), add_lambda))
+    _assert_refused(rewrite_config(small_model_bytes(), add_lambda))

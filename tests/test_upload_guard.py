@@ -11,7 +11,6 @@ model's config.json — the huge models are never built. How long a refusal take
 
 from __future__ import annotations
 
-import copy
 import errno
 import io
 import json
@@ -48,6 +47,7 @@ from bilstm_lab.core.errors import (
 from bilstm_lab.models import model_io
 from bilstm_lab.models.model_io import load_model_bytes, model_to_bytes
 from tests import gallery_models as gallery
+from tests.helpers_models import rewrite_config
 
 T = 6
 
@@ -188,19 +188,6 @@ def _config(data: bytes) -> Any:
         return json.loads(archive.read("config.json"))
 
 
-def _with_config(data: bytes, change: Callable[[Any], Any]) -> bytes:
-    """The same archive, its config.json passed through ``change`` (a copy is changed)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for member in source.infolist():
-            content = source.read(member.filename)
-            if member.filename == "config.json":
-                content = json.dumps(change(copy.deepcopy(json.loads(content)))).encode()
-            target.writestr(member.filename, content)
-    return out.getvalue()
-
-
 def _layers(config: Any) -> list[dict[str, Any]]:
     return config["config"]["layers"]
 
@@ -283,7 +270,7 @@ def _widen(width: int, *, input_layer: bool = True, build: bool = True) -> bytes
             _named(config, "lstm")["build_config"]["input_shape"] = [None, 5, width]
         return config
 
-    return _with_config(SMALL, change)
+    return rewrite_config(SMALL, change)
 
 
 def _assert_refused_before_keras(
@@ -331,7 +318,7 @@ def _edit(key: str, change: Callable[[Any], None]) -> bytes:
         change(config)
         return config
 
-    return _with_config(_saved(key)[0], apply)
+    return rewrite_config(_saved(key)[0], apply)
 
 
 def _set_shape(config: Any, name: str, shape: list[int | None]) -> None:
@@ -354,7 +341,7 @@ def _flatten_then_dense() -> bytes:
         del _named(config, "d")["build_config"]
         return config
 
-    return _with_config(model_to_bytes(model), change)
+    return rewrite_config(model_to_bytes(model), change)
 
 
 def _embedding_vocabulary(config: Any) -> None:
@@ -427,7 +414,7 @@ def _many_layers(count: int) -> bytes:
             "config": {"name": "deep", "layers": entries},
         }
 
-    return _with_config(SMALL, change)
+    return rewrite_config(SMALL, change)
 
 
 def test_ten_thousand_layers_are_refused_before_keras(keras_never_loads: list[object]) -> None:
@@ -454,7 +441,7 @@ def test_models_nested_too_deep_are_refused(keras_never_loads: list[object]) -> 
             }
         return config
 
-    message = _assert_refused_before_keras(_with_config(SMALL, change), keras_never_loads)
+    message = _assert_refused_before_keras(rewrite_config(SMALL, change), keras_never_loads)
     assert f"more than {MAX_NESTING} levels deep" in message
 
 
@@ -464,7 +451,7 @@ def test_a_layer_the_lab_cannot_size_is_refused(keras_never_loads: list[object])
         return config
 
     message = _assert_refused_before_keras(
-        _with_config(SMALL, change), keras_never_loads, LayerNotSizable
+        rewrite_config(SMALL, change), keras_never_loads, LayerNotSizable
     )
     assert "uses a 'Conv3D' layer ('small/head') whose weights the lab cannot count" in message
 
@@ -475,7 +462,7 @@ def test_a_class_keras_lacks_keeps_its_own_reason(keras_never_loads: list[object
         return config
 
     message = _assert_refused_before_keras(
-        _with_config(SMALL, change), keras_never_loads, CorruptModelFile
+        rewrite_config(SMALL, change), keras_never_loads, CorruptModelFile
     )
     assert "it uses 'MyFancyLSTM', which is not built into Keras" in message
 
@@ -487,7 +474,7 @@ def test_an_impossible_size_is_named(units: object, keras_never_loads: list[obje
         return config
 
     message = _assert_refused_before_keras(
-        _with_config(SMALL, change), keras_never_loads, CorruptModelFile
+        rewrite_config(SMALL, change), keras_never_loads, CorruptModelFile
     )
     assert f"has a 'LSTM' layer with an impossible units, received {repr(units)!r}" in message
 
@@ -502,7 +489,7 @@ def _replace_head(entry: dict[str, Any]) -> bytes:
         head.update(entry, name=entry["config"]["name"], inbound_nodes=[])
         return config
 
-    return _with_config(SMALL, change)
+    return rewrite_config(SMALL, change)
 
 
 @pytest.mark.parametrize(
@@ -590,7 +577,7 @@ def test_a_lambda_activation_gets_its_own_reason() -> None:
         return config
 
     with pytest.raises(UnsafeModelFile, match=r"contains Python code \(a lambda"):
-        load_model_bytes(_with_config(SMALL, change), "act.keras")
+        load_model_bytes(rewrite_config(SMALL, change), "act.keras")
 
 
 def test_a_full_temp_folder_is_a_sentence_not_os_error(monkeypatch: pytest.MonkeyPatch) -> None:
