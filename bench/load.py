@@ -94,6 +94,7 @@ def main() -> int:
         f"{'sessions':>8} {'changes':>8} {'median s':>9} {'p95 s':>7} {'p95/base':>9} {'peak RSS MiB':>13}"
     )
     with streamlit_server(ARTIFACTS / "bench-load-server.log") as server:
+        server.wait_for_warm_workers()  # a class meets a server whose workers are warm
         run_ws_sessions(server.port, 1, changes=2)  # warm-up: imports, first script compile
         for sessions in levels:
             with PeakMemory(server.pid) as memory:

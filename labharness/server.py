@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bilstm_lab.workers.settings import DEFAULT_WORKERS
 from labharness.paths import ROOT
 
 SERVER_START_TIMEOUT = 120  # seconds; TensorFlow is not imported at start-up, but CI is slow
+#: What a worker writes to the server's log once it has imported TensorFlow (`workers.worker`).
+WORKER_READY_LINE = "] ready ("
 
 
 def free_port() -> int:
@@ -93,6 +96,7 @@ class StreamlitServer:
 
     port: int
     process: subprocess.Popen[bytes]
+    log_path: Path
 
     @property
     def url(self) -> str:
@@ -104,6 +108,23 @@ class StreamlitServer:
         """The server's process id."""
         return self.process.pid
 
+    def wait_for_warm_workers(self, timeout: float = SERVER_START_TIMEOUT) -> int:
+        """Wait until every worker has imported TensorFlow; returns how many said so.
+
+        A fresh server's workers spend their first ~20 s importing TensorFlow on both cores.
+        A classroom's server was started before the lesson, so a measurement of the server's
+        answers waits for this first: otherwise it measures the import.
+        """
+        expected = DEFAULT_WORKERS  # the server inherits this process's environment
+        deadline = time.monotonic() + timeout
+        ready = 0
+        while time.monotonic() < deadline:
+            ready = self.log_path.read_text(errors="replace").count(WORKER_READY_LINE)
+            if ready >= expected:
+                break
+            time.sleep(0.5)
+        return ready
+
 
 @contextmanager
 def streamlit_server(
@@ -113,6 +134,6 @@ def streamlit_server(
     port = free_port()
     process = start_streamlit(port, log_path, extra_args)
     try:
-        yield StreamlitServer(port, process)
+        yield StreamlitServer(port, process, log_path)
     finally:
         stop_process(process)

@@ -30,17 +30,21 @@ from bilstm_lab.core.spec import (
     TokenInput,
     from_query,
 )
-from bilstm_lab.ui.explorer import comparison_csv
+from bilstm_lab.ui.explorer import MORE_OPTIONS_KEY, VIEW_KEY, VIEWS, comparison_csv
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
 TIMEOUT = 120  # seconds: generous, the machine is shared; only the verify test loads Keras
 
 
-def _app(query: dict[str, str] | None = None) -> AppTest:
+def _app(query: dict[str, str] | None = None, view: str | None = None) -> AppTest:
+    """The page with "More options" open, so every control is drawn, and ``view`` open."""
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    at.session_state[MORE_OPTIONS_KEY] = True
+    if view is not None:
+        at.session_state[VIEW_KEY] = view
     at.run()
     return at
 
@@ -121,6 +125,8 @@ def test_every_preset_sets_every_control(preset) -> None:  # type: ignore[no-unt
     assert _query(at) == preset.spec.to_query()
     assert any(preset.note in info.value for info in at.info)
     if preset.article_code:
+        at.session_state[VIEW_KEY] = "Code"
+        at.run()
         assert any(code.value.strip() == preset.article_code.strip() for code in at.code)
 
 
@@ -263,11 +269,13 @@ def test_cell_options_and_a_variable_length() -> None:
     assert _query(at)["seq_len"] == "none" and _query(at)["reset_after"] == "false"
     # No PyTorch equivalent: the tables say so, and the PyTorch tab explains instead of code.
     assert "PyTorch equivalent: **no equivalent**" in " ".join(m.value for m in at.markdown)
+    at.session_state[VIEW_KEY] = "Code"
     at.session_state["ex_code_tab"] = "PyTorch"  # only the open code tab is drawn
     at.run()
     assert any(explain.torch_difference(expected) == info.value for info in at.info)
     assert not any("import torch" in code.value for code in at.code)
     at.session_state["ex_code_tab"] = "Keras GRU"
+    at.session_state[VIEW_KEY] = VIEWS[0]  # back to the tables
     # Back to LSTM: reset_after is a GRU option, so its control goes and the LSTM is valid.
     _set("cell", "lstm")(at)
     at.run()

@@ -1,5 +1,6 @@
-"""Explorer reruns do only the work the view needs (issue 14): the hidden diagrams are not built,
-and a rerun that keeps the model reuses its figures (`bilstm_lab.ui.spec_cache`).
+"""Explorer reruns do only the work the view needs (issue 14): only the open view is drawn, the
+hidden diagrams are not built, the closed "More options" draws no widgets, and a rerun that
+keeps the model reuses its figures (`bilstm_lab.ui.spec_cache`).
 
 How fast that is is measured by ``bench/explorer_latency.py``, never asserted here.
 """
@@ -12,15 +13,14 @@ from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode
 from bilstm_lab.ui import display, spec_cache
-from bilstm_lab.ui.explorer import DIAGRAM_TABS
+from bilstm_lab.ui.explorer import VIEW_KEY, VIEWS
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
-TAB = "ex_diagram_tab"  # the diagram tabs' key: the open tab's label
 
 
-def _open(at: AppTest, tab: str) -> AppTest:
-    at.session_state[TAB] = tab
+def _open(at: AppTest, view: str) -> AppTest:
+    at.session_state[VIEW_KEY] = view  # the views' state is the open one's label
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -32,12 +32,18 @@ def _builds() -> dict[str, int]:
     return {f.__name__: f.cache_info().misses for f in functions}
 
 
-def test_only_the_open_diagram_is_built_and_a_kept_model_reuses_it() -> None:
+def test_only_the_open_view_is_built_and_a_kept_model_reuses_it() -> None:
     spec_cache.clear()
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    assert [tab.label for tab in at.tabs][:3] == list(DIAGRAM_TABS)
-    assert len(at.get("graphviz_chart")) == 1 and not at.get("plotly_chart")
+    assert [tab.label for tab in at.tabs] == list(VIEWS)
+    # A fresh page shows the totals and the layer tables; no diagram, no code.
+    assert len(at.metric) == 4 and len(at.table) == 2
+    assert not at.get("graphviz_chart") and not at.get("plotly_chart") and not at.code
+    assert _builds() == {"stack_dot": 0, "unrolled_chart": 0, "breakdown_chart": 0}
+
+    _open(at, "Layer stack")
+    assert len(at.get("graphviz_chart")) == 1 and not at.table and len(at.metric) == 4
     assert _builds() == {"stack_dot": 1, "unrolled_chart": 0, "breakdown_chart": 0}
 
     _open(at, "Unrolled in time")
@@ -47,7 +53,7 @@ def test_only_the_open_diagram_is_built_and_a_kept_model_reuses_it() -> None:
     # The variant is remembered while its tab is closed; each variant is built once.
     at.segmented_control(key="ex_unrolled_variant").set_value("uni").run()
     _open(at, "Where the parameters go")
-    assert len(at.get("plotly_chart")) == 1 and len(at.table) == 3  # two layer tables + gates
+    assert len(at.get("plotly_chart")) == 1 and len(at.table) == 1  # the gates
     _open(at, "Unrolled in time")
     assert at.segmented_control(key="ex_unrolled_variant").value == "uni"
     at.run()  # a rerun with nothing changed
@@ -61,6 +67,7 @@ def test_only_the_open_diagram_is_built_and_a_kept_model_reuses_it() -> None:
 def test_only_the_open_code_tab_is_drawn() -> None:
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
+    _open(at, "Code")
     assert len(at.code) == 1 and "layers.LSTM(" in at.code[0].value
     at.session_state["ex_code_tab"] = "PyTorch"
     at.run()
@@ -98,5 +105,37 @@ def test_the_websocket_filter_lets_the_open_tab_through() -> None:
     message.delta.add_block.tab_container.id = "tabs-id"
     book = WidgetBook()
     book.learn(message.SerializeToString())
-    assert book.fits(WidgetState(id="tabs-id", string_value=DIAGRAM_TABS[1]))
+    assert book.fits(WidgetState(id="tabs-id", string_value=VIEWS[1]))
     assert not book.fits(WidgetState(id="tabs-id", bool_value=True))
+
+
+def test_more_options_are_drawn_only_while_open_and_keep_their_values_closed() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not [t for t in at.sidebar.toggle if t.key == "ex_use_bias"]  # closed: not drawn
+    at.session_state["ex_more_options"] = True
+    at.run()
+    at.toggle(key="ex_use_bias").set_value(False)
+    at.toggle(key="ex_fixed_batch").set_value(True).run()
+    at.number_input(key="ex_batch").set_value(16).run()
+    assert "batch 16" in at.caption[0].value
+    at.session_state["ex_more_options"] = False
+    at.run()
+    # Closed, the options keep their values through reruns and other changes.
+    for units in (48, 49):
+        at.number_input(key="ex_units_0").set_value(units).run()
+        assert not at.exception
+        assert "use_bias=False" in at.caption[0].value and "batch 16" in at.caption[0].value
+    assert at.query_params["use_bias"] == "false" and at.query_params["batch"] == "16"
+
+
+def test_a_bad_value_under_closed_more_options_is_still_shown() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["ex_more_options"] = True
+    at.run()
+    at.toggle(key="ex_fixed_batch").set_value(True).run()
+    at.number_input(key="ex_batch").set_value(0).run()
+    at.session_state["ex_more_options"] = False
+    at.run()
+    assert any("Batch size" in e.value for e in at.sidebar.error)
+    assert not at.metric  # nothing drawn from a model that cannot be built

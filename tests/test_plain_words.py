@@ -35,6 +35,7 @@ from bilstm_lab.core.presets import PRESETS
 from bilstm_lab.core.spec import Cell, MergeMode, ModelSpec
 from bilstm_lab.core.train_config import default_config
 from bilstm_lab.core.train_fields import config_query
+from bilstm_lab.ui.explorer import MORE_OPTIONS_KEY, VIEW_KEY, VIEWS
 from tests.conftest import ROOT
 
 PAGES = ROOT / "bilstm_lab" / "ui" / "page_scripts"
@@ -121,20 +122,38 @@ def _app(script: str, **query: str) -> AppTest:
     return at
 
 
-def _explorer(query: dict[str, str]) -> AppTest:
-    return _app(str(PAGES / "architecture_explorer.py"), **query)
+def _texts(script: str, **query: str) -> tuple[list[str], list[str]]:
+    return page_texts(_app(script, **query))
+
+
+def _explorer(query: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The Explorer's texts in every view, "More options" open: only the open view is drawn."""
+    at = AppTest.from_file(str(PAGES / "architecture_explorer.py"), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.session_state[MORE_OPTIONS_KEY] = True
+    prose: list[str] = []
+    code: list[str] = []
+    for view in VIEWS:
+        at.session_state[VIEW_KEY] = view
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        view_prose, view_code = page_texts(at)
+        prose += view_prose
+        code += view_code
+    return prose, code
 
 
 def _pages() -> Iterator[tuple[str, Any]]:
-    yield "Home", lambda: _app(str(ROOT / "app.py"))
+    yield "Home", lambda: _texts(str(ROOT / "app.py"))
     yield "Explorer", lambda: _explorer({})
     for preset in PRESETS:
         yield f"Explorer: {preset.key}", lambda p=preset: _explorer(p.spec.to_query())
-    yield "Training Lab", lambda: _app(str(PAGES / "training_lab.py"))
+    yield "Training Lab", lambda: _texts(str(PAGES / "training_lab.py"))
     locked = {**config_query(default_config("look_ahead")), "lock": "1"}
-    yield "Training Lab: locked link", lambda: _app(str(PAGES / "training_lab.py"), **locked)
-    yield "Convert", lambda: _app(str(PAGES / "convert.py"))
-    yield "Pitfalls", lambda: _app(str(PAGES / "pitfalls.py"))
+    yield "Training Lab: locked link", lambda: _texts(str(PAGES / "training_lab.py"), **locked)
+    yield "Convert", lambda: _texts(str(PAGES / "convert.py"))
+    yield "Pitfalls", lambda: _texts(str(PAGES / "pitfalls.py"))
 
 
 PAGE_RUNS = dict(_pages())
@@ -157,16 +176,14 @@ def assert_plain(where: str, prose: list[str], code: tuple[str, ...] | list[str]
 
 @pytest.mark.parametrize("page", list(PAGE_RUNS))
 def test_page_text_is_plain(page: str) -> None:
-    at = PAGE_RUNS[page]()
-    prose, code = page_texts(at)
+    prose, code = PAGE_RUNS[page]()
     assert prose, "no text collected"
     assert_plain(page, prose, code)
 
 
 def test_a_preset_page_names_its_source_article() -> None:
     # The collection reaches the preset's box: its title and its source, in plain words.
-    at = _explorer(next(p for p in PRESETS if p.key == "stacked-classifier").spec.to_query())
-    prose, _ = page_texts(at)
+    prose, _ = _explorer(next(p for p in PRESETS if p.key == "stacked-classifier").spec.to_query())
     text = "\n".join(prose)
     assert (
         "**Stacked BiLSTM text classifier (64, 32 units)** — from the article “How can I " in text

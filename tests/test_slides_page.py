@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core import explain
+from bilstm_lab.ui.explorer import VIEW_KEY
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
@@ -23,6 +24,7 @@ def test_stack_downloads_follow_the_lock(locked: bool) -> None:
     at = AppTest.from_file(PAGE, default_timeout=120)
     if locked:
         at.query_params["lock"] = "1"
+    at.session_state[VIEW_KEY] = "Layer stack"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     labels = {button.proto.label for button in at.get("download_button")}

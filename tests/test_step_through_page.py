@@ -8,11 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from bilstm_lab.core import explain
 from bilstm_lab.core.spec import ModelSpec
+from bilstm_lab.ui.explorer import VIEW_KEY
 from bilstm_lab.ui.step_through import TOGGLE_KEY
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "bilstm_lab" / "ui" / "page_scripts" / "architecture_explorer.py")
-TAB = "ex_diagram_tab"  # the diagram tabs' key: the open tab's label
 
 
 def _figures(at: AppTest) -> list[dict[str, object]]:
@@ -23,7 +23,7 @@ def test_toggle_adds_the_animation_below_the_static_picture() -> None:
     at = AppTest.from_file(PAGE, default_timeout=120)
     for key, value in ModelSpec(units=(16, 16), return_sequences=False).to_query().items():
         at.query_params[key] = value
-    at.session_state[TAB] = "Unrolled in time"
+    at.session_state[VIEW_KEY] = "Unrolled in time"
     at.run()
     assert [figure.get("frames") for figure in _figures(at)] == [None]  # the static one only
     markdown = " ".join(m.value for m in at.markdown)

@@ -8,7 +8,9 @@ visit, and rewritten after every valid change so that a copied link reopens the 
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Mapping
+from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -140,8 +142,7 @@ def _shows_reset_after(state: Any) -> bool:
 
 
 def _load_spec(spec: ModelSpec) -> None:
-    for key, value in state_from_spec(spec).items():
-        st.session_state[key] = value
+    _fill(spec, overwrite=True)
 
 
 def _on_preset() -> None:
@@ -155,16 +156,6 @@ def _on_preset() -> None:
     st.session_state[_key("url_warnings")] = []
 
 
-def _on_control() -> None:
-    # Keep the preset box honest: it names a preset only while the controls match it.
-    try:
-        spec = spec_from_state(st.session_state)
-    except (SpecError, KeyError):
-        st.session_state[_key("preset")] = CUSTOM
-        return
-    st.session_state[_key("preset")] = matching_preset(spec) or CUSTOM
-
-
 def _on_layers() -> None:
     # A new layer starts with the units of the layer below it, not a stale value.
     state = st.session_state
@@ -172,7 +163,6 @@ def _on_layers() -> None:
     if depth is not None:  # a bad depth draws no new boxes: its error shows under the box
         for index in range(int(state.get(_key("shown_layers"), depth)), depth):
             state[_key(f"units_{index}")] = state[_key(f"units_{index - 1}")]
-    _on_control()
 
 
 def _init_from_url() -> None:
@@ -196,14 +186,65 @@ def _init_from_url() -> None:
     st.session_state[_key("preset")] = matching_preset(spec) or CUSTOM
 
 
-def _keep_defaults(spec: ModelSpec) -> None:
+#: The controls every run reads, whatever the others say; the rest are read only when drawn.
+ALWAYS_READ = (
+    "cell", "layers", "return_sequences", "merge_mode", "return_state", "use_bias", "input",
+    "variable_length", "fixed_batch", "head",
+)  # fmt: skip
+
+
+def _keep_defaults() -> None:
     # Streamlit forgets the state of widgets that were not drawn in the last run (a units box
-    # of a layer that did not exist, the vocabulary of a float model); refill them.
-    for key, value in state_from_spec(spec).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+    # of a layer that did not exist, the vocabulary of a float model, the options of a closed
+    # "More options"); refill them with the values of the model last shown, so a setting
+    # hidden away keeps its value.
+    _fill(_refill_spec(), overwrite=False)
 
 
+def _fill(spec: ModelSpec, *, overwrite: bool) -> None:
+    """Write ``spec``'s values for the controls this run reads (all of them when
+    ``overwrite``, else only the missing ones).
+
+    Only what is read: every key in the session makes each number box's rerun cost more
+    (Streamlit walks the whole state per box), and a value for a control not drawn would
+    linger.
+    """
+    values = state_from_spec(spec)
+    state = st.session_state
+
+    def put(name: str) -> None:
+        if overwrite or _key(name) not in state:
+            state[_key(name)] = values[_key(name)]
+
+    for name in ALWAYS_READ:  # first: which others are read depends on these
+        put(name)
+    read = drawn_boxes(state)
+    if _shows_reset_after(state):
+        read.append("reset_after")
+    if state[_key("head")]:
+        read.append("dense_activation")
+    for name in read:
+        put(name)
+
+
+def _refill_spec() -> ModelSpec:
+    """The spec to refill forgotten widget values from: the last one shown, else the
+    preset's, else the default."""
+    last_shown = st.session_state.get(_key("url_spec"))
+    if last_shown:
+        return _parsed(last_shown)
+    key = st.session_state.get(_key("preset"), CUSTOM)
+    return PRESETS_BY_KEY[key].spec if key in PRESETS_BY_KEY else ModelSpec()
+
+
+@lru_cache(maxsize=256)
+def _parsed(spec_json: str) -> ModelSpec:
+    # The lab's own JSON of a valid spec (never a visitor's text), parsed once: a spec is
+    # immutable, so every session may share it.
+    return from_json(spec_json)
+
+
+@lru_cache(maxsize=256)
 def matching_preset(spec: ModelSpec) -> str | None:
     """The key of the preset whose spec is exactly ``spec``, if any."""
     return next((preset.key for preset in PRESETS if preset.spec == spec), None)
@@ -255,7 +296,7 @@ def _valid_depth(state: Any) -> int | None:
         return None
 
 
-def _number(name: str, drawn: list[str], on_change: Any = None) -> None:
+def _number(name: str, on_change: Any = None) -> None:
     """A number box with its range in its help. It has no min/max: the browser would drop an
     out-of-range value silently; the server checks it (`read_number`) and says what is wrong."""
     label, limit, _ = _box(name)
@@ -265,34 +306,49 @@ def _number(name: str, drawn: list[str], on_change: Any = None) -> None:
         step=1,
         key=_key(name),
         help=explain.range_help(low, high),
-        on_change=on_change or _on_control,
+        on_change=on_change,
     )
-    drawn.append(name)
+
+
+#: Where each field's messages show: the number boxes that share a row share one message
+#: spot; a field without a control of its own (a combination) speaks under the cell.
+_SPOT = {"embedding_dim": "vocab", "dense_activation": "dense"}
+#: A spot's messages: (level, text) pairs, drawn as one box per level ("error", "warning").
+Notes = dict[str, list[tuple[str, str]]]
 
 
 def render_controls() -> tuple[ModelSpec | None, SpecError | None]:
     """Draw the sidebar controls and build the spec they describe.
+
+    The controls' values are final before the script runs (callbacks run first), so what is
+    wrong is known before anything is drawn and each message is drawn right under its control
+    — no placeholder per control on every rerun (issue 14: each element costs a rerun time).
 
     Returns:
         The spec (``None`` when the combination cannot work) and the error explaining why;
         the error is already shown next to the control that causes it.
     """
     _init_from_url()
-    _keep_defaults(matching_spec_or_default())
-    slots: dict[str, Any] = {}
-    with st.sidebar:
-        drawn = _draw_controls(slots)
+    _keep_defaults()
+    state = st.session_state
+    boxes = drawn_boxes(state)
     # Every box holding a bad value says so, not just the first one the spec would read.
-    errors = [error for name in drawn if (error := _number_error(name)) is not None]
-    if errors:
-        _show_number_errors(errors, slots)
-        return None, errors[0]
-    try:
-        spec = spec_from_state(st.session_state)
-    except SpecError as error:
-        _show_error(error, slots)
-        return None, error
-    return spec, None
+    errors = [error for name in boxes if (error := _number_error(name)) is not None]
+    spec = None
+    if not errors:
+        try:
+            spec = spec_from_state(state)
+        except SpecError as error:
+            errors = [error]
+    # The preset box names a preset only while the controls match it. Set before the box is
+    # drawn, as a callback on every control would (and would build the spec twice per rerun).
+    # Written only when it changes: a widget value written from code is sent again.
+    preset = (matching_preset(spec) if spec is not None else None) or CUSTOM
+    if state.get(_key("preset")) != preset:
+        state[_key("preset")] = preset
+    with st.sidebar:
+        _draw_controls(boxes, _notes(errors, state))
+    return spec, errors[0] if errors else None
 
 
 def _number_error(name: str) -> SpecError | None:
@@ -303,13 +359,74 @@ def _number_error(name: str) -> SpecError | None:
     return None
 
 
-def _draw_controls(slots: dict[str, Any]) -> list[str]:
-    """The widgets, top to bottom; ``slots`` gets an empty placeholder under each group.
+def drawn_boxes(state: Any) -> list[str]:
+    """The number boxes the sidebar draws for ``state``, top to bottom (hidden ones are not
+    read)."""
+    depth = _valid_depth(state)
+    if depth is None:  # a bad depth: keep the units boxes of the last good one
+        depth = int(state.get(_key("shown_layers"), 1))
+    boxes = ["layers", *(f"units_{index}" for index in range(depth))]
+    if not state[_key("variable_length")]:
+        boxes.append("seq_len")
+    boxes += ["vocab", "embedding_dim"] if state[_key("input")] == "tokens" else ["features"]
+    if state[_key("fixed_batch")]:
+        boxes.append("batch")
+    if state[_key("head")]:
+        boxes.append("dense")
+    return boxes
 
-    Returns:
-        The names of the number boxes drawn (the hidden ones are not read).
-    """
-    drawn: list[str] = []
+
+def _spot(field_name: str) -> str:
+    return _SPOT.get(field_name, field_name) if field_name in SPOTS else "cell"
+
+
+def _notes(errors: list[SpecError], state: Any) -> Notes:
+    """What to say under which control: each error at its field's spot (boxes sharing a spot,
+    like the units, share a message); a merge-mode error also points at the controls that
+    take part."""
+    notes: Notes = {}
+    for error in errors:
+        notes.setdefault(_spot(error.field), []).append(("error", f"{error}."))
+    if len(errors) == 1 and errors[0].field == "merge_mode":
+        if state[_key("head")]:
+            notes.setdefault("dense", []).append(
+                (
+                    "warning",
+                    "A Dense layer takes one tensor; merge mode None returns two (see merge mode).",
+                )
+            )
+        if (_valid_depth(state) or 1) > 1:
+            notes.setdefault("layers", []).append(
+                (
+                    "warning",
+                    "Stacking needs one tensor between layers; merge mode None returns "
+                    "two (see merge mode).",
+                )
+            )
+    return notes
+
+
+def _say(notes: Notes, spot: str) -> None:
+    """The messages for ``spot``, one box per level, right under its control."""
+    for level, draw, icon in (
+        ("error", st.error, ":material/error:"),
+        ("warning", st.warning, ":material/warning:"),
+    ):
+        texts = [text for kind, text in notes.get(spot, ()) if kind == level]
+        if texts:
+            draw("\n\n".join(texts), icon=icon)
+
+
+#: The message spots, one under each control or row of controls, top to bottom.
+SPOTS = (
+    "cell", "use_bias", "reset_after", "layers", "units", "return_sequences", "merge_mode",
+    "return_state", "input", "seq_len", "vocab", "embedding_dim", "features", "batch", "dense",
+    "dense_activation",
+)  # fmt: skip
+
+
+def _draw_controls(boxes: list[str], notes: Notes) -> None:
+    """The widgets, top to bottom, each followed by what is wrong with it (``notes``)."""
     st.selectbox(
         "Preset",
         [CUSTOM, *PRESETS_BY_KEY],
@@ -325,27 +442,26 @@ def _draw_controls(slots: dict[str, Any]) -> list[str]:
         "Cell",
         [cell.value for cell in Cell],
         key=_key("cell"),
-        on_change=_on_control,
         required=True,
         format_func=lambda value: Cell(value).keras_name,
     )
-    slots["cell"] = st.empty()
-    _draw_cell_options(slots)
-    _number("layers", drawn, on_change=_on_layers)
-    slots["layers"] = st.empty()
-    depth = _valid_depth(st.session_state)
-    if depth is None:  # a bad depth: keep the units boxes of the last good one
-        depth = int(st.session_state.get(_key("shown_layers"), 1))
-    st.session_state[_key("shown_layers")] = depth
-    columns = st.columns(min(depth, 3))
-    for index in range(depth):
-        with columns[index % len(columns)]:
-            _number(f"units_{index}", drawn)
-    slots["units"] = st.empty()
+    _say(notes, "cell")
+    _number("layers", on_change=_on_layers)
+    _say(notes, "layers")
+    units = [name for name in boxes if name.startswith("units_")]
+    st.session_state[_key("shown_layers")] = len(units)
+    if len(units) == 1:  # one box needs no row of columns (two elements fewer per rerun)
+        _number(units[0])
+    else:
+        columns = st.columns(min(len(units), 3))
+        for index, name in enumerate(units):
+            with columns[index % len(columns)]:
+                _number(name)
+    _say(notes, "units")
+    depth = len(units)
     st.toggle(
         "Last layer returns sequences" if depth > 1 else "Return sequences",
         key=_key("return_sequences"),
-        on_change=_on_control,
         help="On: one output per time step (batch, T, width). Off: one vector per sequence.",
     )
     if depth > 1:
@@ -354,125 +470,110 @@ def _draw_controls(slots: dict[str, Any]) -> list[str]:
             f"{lower} sequences: the layer above is a recurrent layer and needs a time axis, "
             "(batch, T, width), to read."
         )
-    slots["return_sequences"] = st.empty()
+    _say(notes, "return_sequences")
     bidirectional = Cell(st.session_state[_key("cell")]).variant_name(bidirectional=True)
     st.segmented_control(
         f"Merge mode ({bidirectional})",
         [mode.value for mode in MergeMode],
         key=_key("merge_mode"),
-        on_change=_on_control,
         required=True,
         format_func=lambda value: "None" if value == "none" else value,
         help="How Bidirectional combines the forward and backward outputs. concat doubles the "
         "width; sum, mul and ave keep it; None returns the two tensors separately.",
     )
-    slots["merge_mode"] = st.empty()
-    st.toggle("Return state (last layer)", key=_key("return_state"), on_change=_on_control)
-    slots["return_state"] = st.empty()
+    _say(notes, "merge_mode")
     st.segmented_control(
         "Input",
         ["features", "tokens"],
         key=_key("input"),
-        on_change=_on_control,
         required=True,
         format_func=lambda value: "float features" if value == "features" else "token ids",
     )
-    slots["input"] = st.empty()
+    _say(notes, "input")
     st.toggle(
         "Variable length (T = None)",
         key=_key("variable_length"),
-        on_change=_on_control,
         help="On: the model takes sequences of any length, keras.Input(shape=(None, d)); "
         "the time axis of every shape reads None.",
     )
-    if not st.session_state[_key("variable_length")]:
-        _number("seq_len", drawn)
-    slots["seq_len"] = st.empty()
-    if st.session_state[_key("input")] == "tokens":
+    if "seq_len" in boxes:
+        _number("seq_len")
+    _say(notes, "seq_len")
+    if "vocab" in boxes:
         left, right = st.columns(2)
         with left:
-            _number("vocab", drawn)
+            _number("vocab")
         with right:
-            _number("embedding_dim", drawn)
-        slots["vocab"] = slots["embedding_dim"] = st.empty()
+            _number("embedding_dim")
+        _say(notes, "vocab")
     else:
-        _number("features", drawn)
-        slots["features"] = st.empty()
-    st.toggle(
-        "Fixed batch size",
-        key=_key("fixed_batch"),
-        help="Off: batch is None (any batch size).",
-        on_change=_on_control,
-    )
-    if st.session_state[_key("fixed_batch")]:
-        _number("batch", drawn)
-    slots["batch"] = st.empty()
-    st.toggle("Dense head", key=_key("head"), on_change=_on_control)
-    if st.session_state[_key("head")]:
+        _number("features")
+        _say(notes, "features")
+    st.toggle("Dense head", key=_key("head"))
+    if "dense" in boxes:
         left, right = st.columns(2)
         with left:
-            _number("dense", drawn)
+            _number("dense")
         with right:
-            st.selectbox(
-                "Activation", ACTIVATIONS, key=_key("dense_activation"), on_change=_on_control
-            )
-    slots["dense"] = slots["dense_activation"] = st.empty()
-    return drawn
+            st.selectbox("Activation", ACTIVATIONS, key=_key("dense_activation"))
+    _say(notes, "dense")
+    _draw_more_options(boxes, notes)
 
 
-def _draw_cell_options(slots: dict[str, Any]) -> None:
-    """The cell's own options: use_bias for every cell, reset_after for a GRU only."""
-    st.toggle(
-        "Use bias",
-        key=_key("use_bias"),
-        on_change=_on_control,
-        help="Off: use_bias=False, no bias vectors in any recurrent cell (PyTorch: bias=False).",
+#: The key of the "More options" expander: its state is whether it is open.
+MORE_OPTIONS_KEY = PREFIX + "more_options"
+#: The controls under "More options", and their message spots.
+MORE_CONTROLS = ("use_bias", "reset_after", "return_state", "fixed_batch", "batch")
+MORE_SPOTS = ("use_bias", "reset_after", "return_state", "batch")
+
+
+def _draw_more_options(boxes: list[str], notes: Notes) -> None:
+    """The options a first look does not need, in an expander whose controls are drawn only
+    while it is open (issue 14: every widget costs each rerun); closed, they keep their values
+    (`_keep_defaults`) and anything wrong with them shows under it."""
+    more = st.expander(
+        "More options: bias, return state, batch size",
+        key=MORE_OPTIONS_KEY,
+        on_change="rerun",
     )
-    slots["use_bias"] = st.empty()
-    if _shows_reset_after(st.session_state):
+    if more.open is False:
+        for spot in MORE_SPOTS:
+            _say(notes, spot)
+        # Streamlit drops an undrawn widget's value at the end of the run, and an older value
+        # written from code for the same key (the link's or the preset's) would come back in
+        # its place; written again now, the value the student chose is the one kept.
+        state = st.session_state
+        for name in MORE_CONTROLS:
+            if _key(name) in state:
+                state[_key(name)] = state[_key(name)]
+        return
+    with more:
         st.toggle(
-            "reset_after (GRU)",
-            key=_key("reset_after"),
-            on_change=_on_control,
-            help="On (Keras's default): the reset gate is applied after the recurrent kernel, "
-            "with two bias vectors, as PyTorch's GRU does. Off: before it, with one bias "
-            "vector; PyTorch has no such layer.",
+            "Use bias",
+            key=_key("use_bias"),
+            help="Off: use_bias=False, no bias vectors in any recurrent cell (PyTorch: "
+            "bias=False).",
         )
-    slots["reset_after"] = st.empty()
-
-
-def matching_spec_or_default() -> ModelSpec:
-    """The spec to refill forgotten widget values from: the preset's, else the default."""
-    key = st.session_state.get(_key("preset"), CUSTOM)
-    return PRESETS_BY_KEY[key].spec if key in PRESETS_BY_KEY else ModelSpec()
-
-
-def _show_error(error: SpecError, slots: dict[str, Any]) -> None:
-    slot = slots.get(error.field, slots["cell"])
-    slot.error(f"{error}.", icon=":material/error:")
-    # A combination error names one field; point at the other control that takes part.
-    if error.field == "merge_mode":
-        if st.session_state[_key("head")]:
-            slots["dense"].warning(
-                "A Dense layer takes one tensor; merge mode None returns two (see merge mode).",
-                icon=":material/warning:",
+        _say(notes, "use_bias")
+        if _shows_reset_after(st.session_state):
+            st.toggle(
+                "reset_after (GRU)",
+                key=_key("reset_after"),
+                help="On (Keras's default): the reset gate is applied after the recurrent "
+                "kernel, with two bias vectors, as PyTorch's GRU does. Off: before it, with one "
+                "bias vector; PyTorch has no such layer.",
             )
-        if (_valid_depth(st.session_state) or 1) > 1:
-            slots["layers"].warning(
-                "Stacking needs one tensor between layers; merge mode None returns two "
-                "(see merge mode).",
-                icon=":material/warning:",
-            )
-
-
-def _show_number_errors(errors: list[SpecError], slots: dict[str, Any]) -> None:
-    """Each bad number under its box (boxes sharing a slot, like the units, share a message)."""
-    messages: dict[int, tuple[Any, list[str]]] = {}
-    for error in errors:
-        slot = slots.get(error.field, slots["cell"])
-        messages.setdefault(id(slot), (slot, []))[1].append(f"{error}.")
-    for slot, texts in messages.values():
-        slot.error("\n\n".join(texts), icon=":material/error:")
+        _say(notes, "reset_after")
+        st.toggle("Return state (last layer)", key=_key("return_state"))
+        _say(notes, "return_state")
+        st.toggle(
+            "Fixed batch size",
+            key=_key("fixed_batch"),
+            help="Off: batch is None (any batch size).",
+        )
+        if "batch" in boxes:
+            _number("batch")
+        _say(notes, "batch")
 
 
 # ------------------------------------------------------------------ tables and numbers
@@ -521,15 +622,23 @@ def comparison_csv(comparison: Comparison) -> str:
     return frame.to_csv(index=False)
 
 
-def render_numbers(comparison: Comparison) -> None:
-    """Totals, ratios, the reasons, and the two per-layer tables side by side."""
+def render_summary(comparison: Comparison) -> None:
+    """The headline and the four numbers a class looks at first: both totals and the ratios.
+
+    Always drawn, above the views, so they stay in sight whichever view is open.
+    """
     uni, bi = comparison.uni, comparison.bi
     st.markdown(explain.parameter_headline(comparison))
-    cols = st.columns(4)
-    cols[0].metric(f"{uni.label} total (Keras)", fmt(uni.total_params))
-    cols[1].metric(f"{bi.label} total (Keras)", fmt(bi.total_params))
-    cols[2].metric("Whole model ratio", f"{comparison.total_ratio:.2f}×")
-    cols[3].metric("Recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×")
+    with st.container(horizontal=True):  # one block: four columns would cost five per rerun
+        st.metric(f"{uni.label} total (Keras)", fmt(uni.total_params), width="stretch")
+        st.metric(f"{bi.label} total (Keras)", fmt(bi.total_params), width="stretch")
+        st.metric("Whole model ratio", f"{comparison.total_ratio:.2f}×", width="stretch")
+        st.metric("Recurrent layers ratio", f"{comparison.recurrent_ratio:.2f}×", width="stretch")
+
+
+def render_layers(spec: ModelSpec, comparison: Comparison) -> None:
+    """The reasons, the two per-layer tables side by side, the PyTorch note, Verify and CSV."""
+    uni, bi = comparison.uni, comparison.bi
     reasons = explain.growth_reasons(comparison)
     same = [
         f"- **{u.name}**: {fmt(u.params)} in both — it does not depend on the direction."
@@ -548,6 +657,7 @@ def render_numbers(comparison: Comparison) -> None:
                 f"PyTorch equivalent: **{explain.torch_count(variant.torch_params)}**"
             )
     st.caption(f"Keras vs PyTorch: {explain.torch_difference(comparison.spec)}")
+    render_verify(spec, comparison)
 
 
 # The tables as Arrow tables, built once per model: immutable, so every session may share them,
@@ -589,9 +699,15 @@ def _verify(spec_json: str) -> tuple[bool | None, str, list[str]]:
 def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
     """The "Verified with Keras" button and its result, plus the CSV download."""
     results: dict[str, Any] = st.session_state.setdefault(_key("verified"), {})
-    key = spec.to_json()
-    left, right = st.columns([1, 1])
-    with right:
+    key = _json_of(spec)
+    clicked = False
+    with st.container(horizontal=True):  # one block: columns would cost three per rerun
+        if key not in results:
+            clicked = st.button(
+                "Verify with real Keras",
+                key=_key("verify"),
+                help="Builds both models with Keras (and PyTorch) and compares every number shown.",
+            )
         st.download_button(
             "Download the table (CSV)",
             partial(_spec_csv, spec),  # written when clicked, not on every rerun
@@ -601,30 +717,23 @@ def render_verify(spec: ModelSpec, comparison: Comparison) -> None:
             # No rerun on click: a rerun could replace the deferred file before it is fetched.
             on_click="ignore",
         )
-    with left:
-        if key not in results and st.button(
-            "Verify with real Keras",
-            key=_key("verify"),
-            help="Builds both models with Keras (and PyTorch) and compares every number shown.",
-        ):
-            with st.spinner("Building the real models…"):
-                try:
-                    results[key] = _verify(key)
-                except WorkerLost:
-                    st.error(
-                        explain.JOB_INTERRUPTED.format(what="The check"), icon=":material/error:"
-                    )
-        if key in results:
-            ok, summary, mismatches = results[key]
-            if ok is None:
-                st.info(f"Not verified: {summary}. The numbers come from the analysis alone.")
-            elif ok:
-                st.success(f"{summary[0].upper()}{summary[1:]}.", icon=":material/verified:")
-            else:
-                st.error(
-                    f"{summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches),
-                    icon=":material/error:",
-                )
+    if clicked:
+        with st.spinner("Building the real models…"):
+            try:
+                results[key] = _verify(key)
+            except WorkerLost:
+                st.error(explain.JOB_INTERRUPTED.format(what="The check"), icon=":material/error:")
+    if key in results:
+        ok, summary, mismatches = results[key]
+        if ok is None:
+            st.info(f"Not verified: {summary}. The numbers come from the analysis alone.")
+        elif ok:
+            st.success(f"{summary[0].upper()}{summary[1:]}.", icon=":material/verified:")
+        else:
+            st.error(
+                f"{summary}:\n\n" + "\n".join(f"- {m}" for m in mismatches),
+                icon=":material/error:",
+            )
 
 
 # ------------------------------------------------------------------ diagrams and code
@@ -654,22 +763,38 @@ def breakdown_table(variant: VariantAnalysis) -> pd.DataFrame:
     return table[[part for part in PARTS if part in table.columns]].reset_index()
 
 
-#: The diagram tabs, in order (the browser tests click them by these labels).
-DIAGRAM_TABS = ("Layer stack", "Unrolled in time", "Where the parameters go")
+#: The views, in order (the tests open them by these labels). The layers view is the first, so
+#: a fresh page shows the tables with their formulas.
+VIEWS = (
+    "Layers and formulas",
+    "Layer stack",
+    "Unrolled in time",
+    "Where the parameters go",
+    "Code",
+)
+#: The key of the views' tab bar: its state is the open view's label.
+VIEW_KEY = PREFIX + "view"
 
 
-def render_diagrams(spec: ModelSpec, comparison: Comparison) -> None:
-    """Tabs: layer stack (DOT), unrolled in time (plotly), where the parameters go.
+def render_views(spec: ModelSpec, comparison: Comparison, preset: Preset | None) -> None:
+    """Tabs: the layer tables, three diagrams, the code — only the open one is built.
 
-    Only the open tab's view is built: the tabs keep which one is open and opening another
-    reruns the page. Building the hidden diagrams was most of a rerun's time (issue 14).
+    The tabs keep which one is open and opening another reruns the page. Drawing every view
+    on every rerun was most of a rerun's time (issue 14): each element and widget costs a
+    share, and a class changing controls at once pays it once per student.
     """
-    views = (render_stack, render_unrolled, render_where)
-    tabs = st.tabs(list(DIAGRAM_TABS), key=_key("diagram_tab"), on_change="rerun")
+    views = (
+        partial(render_layers, spec, comparison),
+        partial(render_stack, spec, comparison),
+        partial(render_unrolled, spec, comparison),
+        partial(render_where, spec, comparison),
+        partial(render_code, spec, preset),
+    )
+    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, on_change="rerun")
     for tab, view in zip(tabs, views, strict=True):
         if tab.open is not False:  # None: the tabs track nothing, so every view is built
             with tab:
-                view(spec, comparison)
+                view()
 
 
 def render_stack(spec: ModelSpec, comparison: Comparison) -> None:
@@ -725,7 +850,6 @@ def render_where(spec: ModelSpec, comparison: Comparison) -> None:
 
 def render_code(spec: ModelSpec, preset: Preset | None) -> None:
     """Keras code for both variants, the diff, and the PyTorch equivalent; copy and download."""
-    st.subheader("Code")
     label, bi_label = spec.cell.variant_name(False), spec.cell.variant_name(True)
     # Only the open tab's code is drawn (as with the diagrams): the tabs keep which one is open.
     uni_tab, bi_tab, diff_tab, torch_tab = st.tabs(
@@ -767,22 +891,33 @@ def render_code(spec: ModelSpec, preset: Preset | None) -> None:
 
 
 def _sync_url(spec: ModelSpec) -> None:
-    query = spec.to_query()
+    current = st.query_params.to_dict()
+    query = dict(_query_of(spec))
     # The display flags (?present=1, ?lock=1) stay in the URL.
-    flags = [key for key in display.DISPLAY_FLAGS if key in st.query_params]
-    query.update({key: st.query_params[key] for key in flags})
-    current = {key: st.query_params.get(key) for key in st.query_params}
+    query.update({key: current[key] for key in display.DISPLAY_FLAGS if key in current})
     if current != query:
         st.query_params.from_dict(query)
 
 
+# A spec's URL query and JSON, written once per model: a spec is immutable, so every session
+# may share them (bounded: a visitor can make many models).
+@lru_cache(maxsize=256)
+def _query_of(spec: ModelSpec) -> Mapping[str, str]:
+    return MappingProxyType(spec.to_query())
+
+
+@lru_cache(maxsize=256)
+def _json_of(spec: ModelSpec) -> str:
+    return spec.to_json()
+
+
 def render_page() -> None:
     """The whole Explorer page (the page script only sets up and calls this)."""
-    st.title("Architecture Explorer")
+    st.title("Architecture Explorer", anchor=False)  # no link icon: nothing links to it
     st.markdown(explain.EXPLORER_LOCKED_INTRO if display.locked() else explain.EXPLORER_INTRO)
     quizzing = quiz.render_toggle()
     spec, error = render_controls()
-    if spec is not None and st.session_state.get(_key("url_spec")) not in (None, spec.to_json()):
+    if spec is not None and st.session_state.get(_key("url_spec")) not in (None, _json_of(spec)):
         st.session_state[_key("url_warnings")] = []  # the user has moved on from the bad link
     warnings = st.session_state.get(_key("url_warnings"), [])
     if warnings:
@@ -796,7 +931,7 @@ def render_page() -> None:
             "Change the control with the red message under it, in the sidebar."
         )
         return
-    st.session_state[_key("url_spec")] = spec.to_json()
+    st.session_state[_key("url_spec")] = _json_of(spec)
     _sync_url(spec)
     preset_key = matching_preset(spec)
     preset = PRESETS_BY_KEY[preset_key] if preset_key else None
@@ -807,7 +942,5 @@ def render_page() -> None:
     if quizzing:  # the numbers, diagrams and code would give the answers away
         quiz.render_quiz(comparison)
         return
-    render_numbers(comparison)
-    render_verify(spec, comparison)
-    render_diagrams(spec, comparison)
-    render_code(spec, preset)
+    render_summary(comparison)
+    render_views(spec, comparison, preset)
