@@ -107,6 +107,13 @@ def test_the_websocket_filter_lets_the_open_tab_through() -> None:
     book.learn(message.SerializeToString())
     assert book.fits(WidgetState(id="tabs-id", string_value=VIEWS[1]))
     assert not book.fits(WidgetState(id="tabs-id", bool_value=True))
+    # The same for a keyed expander ("More options"): its state says whether it is open. A
+    # filter that did not know it dropped the state, and the expander opened empty.
+    message = ForwardMsg()
+    message.delta.add_block.expandable.id = "more-id"
+    book.learn(message.SerializeToString())
+    assert book.fits(WidgetState(id="more-id", bool_value=True))
+    assert not book.fits(WidgetState(id="more-id", string_value="open"))
 
 
 def test_more_options_are_drawn_only_while_open_and_keep_their_values_closed() -> None:

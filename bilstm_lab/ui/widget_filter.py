@@ -116,7 +116,15 @@ RULES: dict[str, tuple[frozenset[str], Callable[[Widget, WidgetState], bool]]] =
     # Tabs that keep the open tab (st.tabs with on_change="rerun", the Explorer's diagrams):
     # the value is a label, and Streamlit opens the default tab for a label it does not have.
     "tabs": (frozenset({"string_value"}), _anything),
+    # Expanders and popovers that keep whether they are open (the Explorer's "More options").
+    "expandable": (frozenset({"bool_value"}), _anything),
+    "popover": (frozenset({"bool_value"}), _anything),
 }
+
+
+#: The blocks that keep a state (``st.tabs``, ``st.expander``, ``st.popover`` with ``key`` and
+#: ``on_change``): the block's type -> the widget kind of its `RULES`.
+STATEFUL_BLOCKS = {"tab_container": "tabs", "expandable": "expandable", "popover": "popover"}
 
 
 class WidgetBook:
@@ -139,9 +147,12 @@ class WidgetBook:
         if message.WhichOneof("type") != "delta":
             return
         if message.delta.WhichOneof("type") == "add_block":
-            tabs_id = message.delta.add_block.tab_container.id  # only stateful tabs have one
-            if tabs_id:
-                self._remember(tabs_id, Widget("tabs"))
+            block = message.delta.add_block
+            kind = block.WhichOneof("type")
+            if kind in STATEFUL_BLOCKS:
+                block_id = getattr(block, kind).id  # only the stateful ones have one
+                if block_id:
+                    self._remember(block_id, Widget(STATEFUL_BLOCKS[kind]))
             return
         if message.delta.WhichOneof("type") != "new_element":
             return

@@ -86,6 +86,29 @@ def test_explorer_totals_follow_units_and_merge_mode(
     assert not page.locator('[data-testid="stException"]').count()
 
 
+def test_more_options_open_and_keep_their_values_when_closed(
+    page: Any, open_page: Callable[[Any, str], None], screenshot: Callable[[Any, str], Path]
+) -> None:
+    # Through the real websocket and its widget filter: an expander's open state must reach the
+    # page (a filter that did not know keyed expanders dropped it, and it opened empty).
+    open_page(page, EXPLORER)
+    _totals_shown(page, DEFAULT_SPEC)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    more = sidebar.get_by_text("More options", exact=False)
+    more.click()
+    sidebar.get_by_text("Use bias", exact=True).click()
+    spec = DEFAULT_SPEC.with_changes(use_bias=False)
+    _totals_shown(page, spec)
+    screenshot(page, "explorer-more-options")
+    more.click()  # closed: the option keeps its value through the next change
+    _expect()(sidebar.get_by_text("Use bias", exact=True)).to_have_count(0, timeout=TIMEOUT_MS)
+    units_box = page.get_by_label("units, layer 1", exact=True)
+    units_box.fill("32")
+    units_box.press("Enter")
+    _totals_shown(page, spec.with_changes(units=(32,)))
+    assert _url_param(page, "use_bias") == "false"
+
+
 def test_shared_link_reopens_the_same_view(
     page: Any, open_page: Callable[[Any, str], None], screenshot: Callable[[Any, str], Path]
 ) -> None:
