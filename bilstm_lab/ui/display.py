@@ -326,4 +326,7 @@ def scale_fonts(figure: go.Figure, scale: float) -> go.Figure:
 
 def plotly_chart(figure: go.Figure, **kwargs: Any) -> Any:
     """``st.plotly_chart`` with the chart's text enlarged by `text_scale` (presenter mode)."""
-    return st.plotly_chart(scale_fonts(figure, text_scale()), **kwargs)
+    scale = text_scale()
+    # At scale 1 the figure goes as it is: a copy costs ~6 ms of the server's time, and the live
+    # panel draws two charts per watching page every second.
+    return st.plotly_chart(figure if scale == 1.0 else scale_fonts(figure, scale), **kwargs)

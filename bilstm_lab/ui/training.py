@@ -46,6 +46,7 @@ from bilstm_lab.render.training_charts import (
 from bilstm_lab.ui import display, downloads, restart_marker
 from bilstm_lab.ui.common import show_input_error
 from bilstm_lab.ui.connectivity_panel import render_connectivity
+from bilstm_lab.ui.live_figures import live_figures
 from bilstm_lab.ui.pool import training_desk, worker_pool
 from bilstm_lab.ui.visitor import client_address, session_token
 from bilstm_lab.workers.errors import WorkerLost
@@ -358,13 +359,13 @@ def live_panel(names: tuple[str, str]) -> None:
     st.progress(
         live.progress.fraction, text=explain.training_progress(live.progress, job.stop_requested)
     )
+    curves, steps = live_figures(live, names)
     left, right = st.columns([2, 3])
     with left:
-        figure = live_figure(list(live.points), live.progress.history, names)
-        display.plotly_chart(figure, key="tl_live_chart")
-    if live.steps is not None:
+        display.plotly_chart(curves, key="tl_live_chart")
+    if steps is not None:
         with right:
-            display.plotly_chart(step_accuracy_figure(live.steps, names), key="tl_live_steps")
+            display.plotly_chart(steps, key="tl_live_steps")
 
 
 # --- results ----------------------------------------------------------------------------------

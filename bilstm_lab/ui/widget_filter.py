@@ -148,11 +148,11 @@ class WidgetBook:
             return
         if message.delta.WhichOneof("type") == "add_block":
             block = message.delta.add_block
-            kind = block.WhichOneof("type")
-            if kind in STATEFUL_BLOCKS:
-                block_id = getattr(block, kind).id  # only the stateful ones have one
+            block_kind = block.WhichOneof("type")
+            if block_kind in STATEFUL_BLOCKS:
+                block_id = getattr(block, block_kind).id  # only the stateful ones have one
                 if block_id:
-                    self._remember(block_id, Widget(STATEFUL_BLOCKS[kind]))
+                    self._remember(block_id, Widget(STATEFUL_BLOCKS[block_kind]))
             return
         if message.delta.WhichOneof("type") != "new_element":
             return
