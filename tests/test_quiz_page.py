@@ -97,3 +97,15 @@ def test_an_answer_no_radio_can_hold_is_dropped_with_a_locked_link() -> None:
 def test_a_locked_page_keeps_the_quiz_widgets_visible() -> None:
     css = display.page_css(presenter=False, lock=True)
     assert f'[class*="st-key-{WIDGET_PREFIX}"]' in css
+
+
+def test_a_quiz_page_shows_the_quizs_intro_not_the_explorers() -> None:
+    # The Explorer's intro speaks of numbers shown side by side; a quiz hides them.
+    for query in ({"quiz": "1"}, {"quiz": "1", "lock": "1"}):
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        texts = " ".join(m.value for m in at.markdown)
+        assert explain.EXPLORER_INTRO not in texts and explain.EXPLORER_LOCKED_INTRO not in texts
+        assert "Predict, then reveal." in texts

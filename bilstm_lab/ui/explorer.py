@@ -913,7 +913,8 @@ def _json_of(spec: ModelSpec) -> str:
 def render_page() -> None:
     """The whole Explorer page (the page script only sets up and calls this)."""
     st.title("Architecture Explorer", anchor=False)  # no link icon: nothing links to it
-    st.markdown(explain.EXPLORER_LOCKED_INTRO if display.locked() else explain.EXPLORER_INTRO)
+    if not quiz.active():  # a quiz has its own intro: the Explorer's speaks of shown numbers
+        st.markdown(explain.EXPLORER_LOCKED_INTRO if display.locked() else explain.EXPLORER_INTRO)
     quizzing = quiz.render_toggle()
     spec, error = render_controls()
     if spec is not None and st.session_state.get(_key("url_spec")) not in (None, _json_of(spec)):

@@ -62,7 +62,8 @@ def render_toggle() -> bool:
     st.session_state[QUIZ_KEY] = on
     if on and display.QUIZ_FLAG not in st.query_params:
         st.query_params[display.QUIZ_FLAG] = "1"  # back from another page: the link says so
-    st.session_state[TOGGLE_KEY] = on
+    if st.session_state.get(TOGGLE_KEY) != on:  # a widget value written from code is resent
+        st.session_state[TOGGLE_KEY] = on
     st.toggle(explain.QUIZ_LABEL, key=TOGGLE_KEY, on_change=_on_toggle, help=explain.QUIZ_HELP)
     return on
 

@@ -49,6 +49,7 @@ def test_stack_and_chart_download_at_slide_size(
     page = context.new_page()
     try:
         open_page(page, EXPLORER)
+        page.get_by_role("tab", name="Layer stack").click()
         svg = _download(
             page,
             page.get_by_role("button", name=explain.DOWNLOAD_SVG_LABEL).click,
