@@ -16,7 +16,15 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from bilstm_lab.ui.common import APP_ICON, HOME, PAGES, PageInfo, page_script, tab_title
+from bilstm_lab.ui.common import (
+    APP_ICON,
+    HOME,
+    PAGES,
+    PAGES_KEY,
+    PageInfo,
+    page_script,
+    tab_title,
+)
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -145,3 +153,14 @@ def test_no_streamlit_internals_are_patched() -> None:
         source = path.read_text(encoding="utf-8")
         assert "_clean_problem_modules" not in source, path
         assert "scriptrunner import script_runner" not in source, path
+
+
+def test_a_session_builds_its_pages_once() -> None:
+    # st.Page resolves a script's path on the disk: five pages on every rerun of every session
+    # were a sixth of a rerun's server time with a class at work (issue 14).
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    pages = at.session_state[PAGES_KEY]
+    assert [page.url_path for page in pages] == ["", *(info.url_path for info in PAGES)]
+    _run(at.switch_page(str(page_script(PAGES[0]).relative_to(ROOT))))
+    _run(at)
+    assert at.session_state[PAGES_KEY] is pages

@@ -100,6 +100,25 @@ def tab_title(page_title: str) -> str:
     return APP_TITLE if page_title == HOME.title else f"{page_title} · {APP_TITLE}"
 
 
+#: Session key: this session's `st.Page` objects, built on its first run.
+PAGES_KEY = "lab_pages"
+
+
+def session_pages(home: Callable[[], None]) -> list[st.Page]:
+    """The app's pages, Home first, built once per session.
+
+    `st.Page` resolves a script's path on the disk, component by component: building the
+    five pages on every rerun of every session was 15% of an Explorer rerun's server time with
+    a class at work (issue 14). Kept per session, not shared: `st.navigation` marks the page a
+    run may call on the object itself.
+    """
+    pages: list[st.Page] | None = st.session_state.get(PAGES_KEY)
+    if pages is None:
+        pages = [st_page(HOME, home), *(st_page(info) for info in PAGES)]
+        st.session_state[PAGES_KEY] = pages
+    return pages
+
+
 def declare_pages() -> st.Page:
     """Declare the app's pages (Home first) and its one page config; return the page to run.
 
@@ -108,7 +127,7 @@ def declare_pages() -> st.Page:
     """
     from bilstm_lab.ui import display, home  # both import this module
 
-    current = st.navigation([st_page(HOME, home.render), *(st_page(info) for info in PAGES)])
+    current = st.navigation(session_pages(home.render))
     display.sync_presenter()
     st.set_page_config(
         page_title=tab_title(current.title),

@@ -9,7 +9,7 @@ from bilstm_lab.core.formatting import fmt, format_shape
 from bilstm_lab.core.spec import DEFAULT_SPEC, FeatureInput, ModelSpec
 from bilstm_lab.render.unrolled import unrolled_figure
 from bilstm_lab.ui import display
-from bilstm_lab.ui.common import APP_TITLE, PAGES, st_page
+from bilstm_lab.ui.common import APP_TITLE, PAGES, session_pages
 
 
 def render() -> None:
@@ -55,6 +55,6 @@ def render() -> None:
         display.plotly_chart(figure, key="home_unrolled", config={"displayModeBar": False})
 
     st.subheader("Pages")
-    for info in PAGES:
-        # The same st.Page (script and url_path) app.py registered, so the link can't drift.
-        st.page_link(st_page(info), label=f"**{info.title}** — {info.description}")
+    # The same st.Page objects app.py registered (Home first), so a link can't drift.
+    for info, page in zip(PAGES, session_pages(render)[1:], strict=True):
+        st.page_link(page, label=f"**{info.title}** — {info.description}")
