@@ -6,11 +6,12 @@ Run from the repository root::
 
 Prints, never asserts (timings depend on the machine):
 
-1. the median time of an AppTest rerun after a control change on the Explorer, the same for a
-   trivial one-widget Streamlit page as the baseline, and their ratio. The Explorer is timed
-   twice: toggling between two models (the second visit of a model finds its per-model work —
-   code, CSV, DOT, figures — in `bilstm_lab.ui.spec_cache`), and with a new model every rerun
-   (nothing cached);
+1. the median time of an AppTest rerun after a control change on the Explorer (its default
+   view, the layer tables), the same for a trivial one-widget Streamlit page as the baseline,
+   and the median of their ratio per turn (`_paired`). The Explorer is timed twice: toggling
+   between two models (the second visit of a model finds its per-model work — code, CSV, DOT,
+   figures — in `bilstm_lab.ui.spec_cache`), and with a new model every rerun (nothing
+   cached);
 2. the time from starting ``streamlit run app.py`` to the Explorer's first paint (its totals
    visible in headless Chromium through Playwright), median over fresh server starts.
 """
