@@ -146,3 +146,34 @@ def test_a_bad_value_under_closed_more_options_is_still_shown() -> None:
     at.run()
     assert any("Batch size" in e.value for e in at.sidebar.error)
     assert not at.metric  # nothing drawn from a model that cannot be built
+
+
+def test_reopened_more_options_show_the_values_they_kept() -> None:
+    # The browser forgets a widget that is not drawn; Streamlit must hand the kept value back
+    # when "More options" opens again, or the box shows its built-in default (0, off).
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["ex_more_options"] = True
+    at.run()
+    at.segmented_control(key="ex_cell").set_value("gru").run()
+    at.toggle(key="ex_fixed_batch").set_value(True).run()
+    at.number_input(key="ex_batch").set_value(16).run()
+    at.session_state["ex_more_options"] = False
+    at.run()
+    at.session_state["ex_more_options"] = True
+    at.run()
+    batch = at.number_input(key="ex_batch")
+    assert batch.proto.set_value and batch.proto.value == 16
+    reset_after = at.toggle(key="ex_reset_after")
+    assert reset_after.proto.set_value and reset_after.proto.value is True
+    at.number_input(key="ex_units_0").set_value(48).run()
+    assert not at.sidebar.error and "batch 16" in at.caption[0].value
+
+
+def test_the_open_view_survives_a_run_without_views() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[VIEW_KEY] = "Layer stack"
+    at.run()
+    at.number_input(key="ex_units_0").set_value(0).run()  # an error: no views drawn
+    assert not at.tabs
+    at.number_input(key="ex_units_0").set_value(32).run()
+    assert len(at.get("graphviz_chart")) == 1  # still on the layer stacks

@@ -195,9 +195,9 @@ ALWAYS_READ = (
 
 def _keep_defaults() -> None:
     # Streamlit forgets the state of widgets that were not drawn in the last run (a units box
-    # of a layer that did not exist, the vocabulary of a float model, the options of a closed
-    # "More options"); refill them with the values of the model last shown, so a setting
-    # hidden away keeps its value.
+    # of a layer that did not exist, the vocabulary of a float model; "More options" keeps
+    # its own, `persist_state`); refill them with the values of the model last shown: a box
+    # that comes back shows what that model had (a hidden vocabulary: the default one).
     _fill(_refill_spec(), overwrite=False)
 
 
@@ -223,6 +223,8 @@ def _fill(spec: ModelSpec, *, overwrite: bool) -> None:
         read.append("reset_after")
     if state[_key("head")]:
         read.append("dense_activation")
+    if overwrite:  # kept while hidden (persist_state): a new model sets them all
+        read += [name for name in MORE_CONTROLS if name not in read]
     for name in read:
         put(name)
 
@@ -296,7 +298,7 @@ def _valid_depth(state: Any) -> int | None:
         return None
 
 
-def _number(name: str, on_change: Any = None) -> None:
+def _number(name: str, on_change: Any = None, persist_state: Any = None) -> None:
     """A number box with its range in its help. It has no min/max: the browser would drop an
     out-of-range value silently; the server checks it (`read_number`) and says what is wrong."""
     label, limit, _ = _box(name)
@@ -307,6 +309,7 @@ def _number(name: str, on_change: Any = None) -> None:
         key=_key(name),
         help=explain.range_help(low, high),
         on_change=on_change,
+        persist_state=persist_state,
     )
 
 
@@ -539,20 +542,17 @@ def _draw_more_options(boxes: list[str], notes: Notes) -> None:
     if more.open is False:
         for spot in MORE_SPOTS:
             _say(notes, spot)
-        # Streamlit drops an undrawn widget's value at the end of the run, and an older value
-        # written from code for the same key (the link's or the preset's) would come back in
-        # its place; written again now, the value the student chose is the one kept.
-        state = st.session_state
-        for name in MORE_CONTROLS:
-            if _key(name) in state:
-                state[_key(name)] = state[_key(name)]
         return
+    # persist_state="page": Streamlit keeps each value while the expander is closed and hands
+    # it to the browser again when it opens (a value merely written back from code was kept on
+    # the server, but the reopened box showed its built-in default).
     with more:
         st.toggle(
             "Use bias",
             key=_key("use_bias"),
             help="Off: use_bias=False, no bias vectors in any recurrent cell (PyTorch: "
             "bias=False).",
+            persist_state="page",
         )
         _say(notes, "use_bias")
         if _shows_reset_after(st.session_state):
@@ -562,17 +562,19 @@ def _draw_more_options(boxes: list[str], notes: Notes) -> None:
                 help="On (Keras's default): the reset gate is applied after the recurrent "
                 "kernel, with two bias vectors, as PyTorch's GRU does. Off: before it, with one "
                 "bias vector; PyTorch has no such layer.",
+                persist_state="page",
             )
         _say(notes, "reset_after")
-        st.toggle("Return state (last layer)", key=_key("return_state"))
+        st.toggle("Return state (last layer)", key=_key("return_state"), persist_state="page")
         _say(notes, "return_state")
         st.toggle(
             "Fixed batch size",
             key=_key("fixed_batch"),
             help="Off: batch is None (any batch size).",
+            persist_state="page",
         )
         if "batch" in boxes:
-            _number("batch")
+            _number("batch", persist_state="page")
         _say(notes, "batch")
 
 
@@ -773,6 +775,8 @@ VIEWS = (
 )
 #: The key of the views' tab bar: its state is the open view's label.
 VIEW_KEY = PREFIX + "view"
+#: Session key: the view last open (the tab bar's own state is dropped in a run without it).
+VIEW_SHOWN = PREFIX + "view_shown"
 
 
 def render_views(spec: ModelSpec, comparison: Comparison, preset: Preset | None) -> None:
@@ -789,11 +793,15 @@ def render_views(spec: ModelSpec, comparison: Comparison, preset: Preset | None)
         partial(render_where, spec, comparison),
         partial(render_code, spec, preset),
     )
+    state = st.session_state
+    if VIEW_KEY not in state:  # a run that drew no views (an error, the quiz) dropped it
+        state[VIEW_KEY] = state.get(VIEW_SHOWN, VIEWS[0])
     tabs = st.tabs(list(VIEWS), key=VIEW_KEY, on_change="rerun")
     for tab, view in zip(tabs, views, strict=True):
         if tab.open is not False:  # None: the tabs track nothing, so every view is built
             with tab:
                 view()
+    state[VIEW_SHOWN] = state[VIEW_KEY]
 
 
 def render_stack(spec: ModelSpec, comparison: Comparison) -> None:

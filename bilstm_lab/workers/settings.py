@@ -27,8 +27,8 @@ POOL_LOGGER = "bilstm_lab.workers.pool"
 #: How much lower a worker's CPU priority is than the server's (``nice``): on a machine with
 #: as many cores as workers, a training would otherwise take the CPU a student's rerun needs;
 #: at the lowest priority it still gets every cycle the server leaves idle. Measured with
-#: ``bench/load.py --training 4`` (20 students exploring while 4 trainings run): p95 0.70 s at
-#: nice 10, 0.58 s at 19 — the same as with no training running.
+#: ``bench/load.py --training 4`` (20 students exploring while 4 trainings run), one run each
+#: on this 2-core machine: p95 0.70 s at nice 10, 0.58 s at nice 19 (runs vary by a third).
 WORKER_NICENESS = 19
 
 #: The environment variable that sets a worker's memory ceiling, in MB (read in the worker).

@@ -107,6 +107,9 @@ def test_more_options_open_and_keep_their_values_when_closed(
     units_box.press("Enter")
     _totals_shown(page, spec.with_changes(units=(32,)))
     assert _url_param(page, "use_bias") == "false"
+    more.click()  # open again: the browser is handed the kept value, not the box's default
+    _expect()(sidebar.get_by_role("switch", name="Use bias")).not_to_be_checked(timeout=TIMEOUT_MS)
+    _totals_shown(page, spec.with_changes(units=(32,)))
 
 
 def test_shared_link_reopens_the_same_view(
