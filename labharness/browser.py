@@ -91,6 +91,16 @@ def wait_for_app(page: object, timeout_ms: int = 90_000) -> None:
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
+def open_view(page: object, name: str) -> None:
+    """Press one of the Explorer's view buttons (``Layer stack``, ``Code``…).
+
+    The row of views is a segmented control: its buttons are radios named by their labels.
+    The caller waits for what the view draws: the view shown before stays until the rerun
+    replaces it.
+    """
+    page.get_by_role("radio", name=name, exact=True).click()  # type: ignore[attr-defined]
+
+
 def full_page_screenshot(page: object, name: str, directory: Path = SCREENSHOTS) -> Path:
     """Save a screenshot of the whole page (main area and sidebar) as ``directory/<name>.png``."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ def test_only_the_open_view_is_built_and_a_kept_model_reuses_it() -> None:
     spec_cache.clear()
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    assert [tab.label for tab in at.tabs] == list(VIEWS)
+    assert at.segmented_control(key=VIEW_KEY).options == list(VIEWS)
     # A fresh page shows the totals and the layer tables; no diagram, no code.
     assert len(at.metric) == 4 and len(at.table) == 2
     assert not at.get("graphviz_chart") and not at.get("plotly_chart") and not at.code
@@ -50,7 +50,7 @@ def test_only_the_open_view_is_built_and_a_kept_model_reuses_it() -> None:
     assert not at.get("graphviz_chart") and len(at.get("plotly_chart")) == 1
     assert _builds() == {"stack_dot": 1, "unrolled_chart": 1, "breakdown_chart": 0}
 
-    # The variant is remembered while its tab is closed; each variant is built once.
+    # The variant is remembered while its view is closed; each variant is built once.
     at.segmented_control(key="ex_unrolled_variant").set_value("uni").run()
     _open(at, "Where the parameters go")
     assert len(at.get("plotly_chart")) == 1 and len(at.table) == 1  # the gates
@@ -94,8 +94,9 @@ def test_the_caches_are_bounded() -> None:
 
 
 def test_the_websocket_filter_lets_the_open_tab_through() -> None:
-    # The browser sends the open tab's label as the tabs' widget state; a filter that did not
-    # know stateful tabs dropped it, and the diagram tabs opened empty.
+    # The browser sends the open tab's label as the tabs' widget state (the Code view's
+    # Keras / PyTorch tabs); a filter that did not know stateful tabs dropped it, and the
+    # tabs opened empty.
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -105,7 +106,7 @@ def test_the_websocket_filter_lets_the_open_tab_through() -> None:
     message.delta.add_block.tab_container.id = "tabs-id"
     book = WidgetBook()
     book.learn(message.SerializeToString())
-    assert book.fits(WidgetState(id="tabs-id", string_value=VIEWS[1]))
+    assert book.fits(WidgetState(id="tabs-id", string_value="PyTorch"))
     assert not book.fits(WidgetState(id="tabs-id", bool_value=True))
     # The same for a keyed expander ("More options"): its state says whether it is open. A
     # filter that did not know it dropped the state, and the expander opened empty.
@@ -174,6 +175,6 @@ def test_the_open_view_survives_a_run_without_views() -> None:
     at.session_state[VIEW_KEY] = "Layer stack"
     at.run()
     at.number_input(key="ex_units_0").set_value(0).run()  # an error: no views drawn
-    assert not at.tabs
+    assert VIEW_KEY not in [control.key for control in at.segmented_control]
     at.number_input(key="ex_units_0").set_value(32).run()
     assert len(at.get("graphviz_chart")) == 1  # still on the layer stacks

@@ -773,35 +773,38 @@ VIEWS = (
     "Where the parameters go",
     "Code",
 )
-#: The key of the views' tab bar: its state is the open view's label.
+#: The key of the views' buttons: its state is the open view's label.
 VIEW_KEY = PREFIX + "view"
-#: Session key: the view last open (the tab bar's own state is dropped in a run without it).
+#: Session key: the view last open (the buttons' own state is dropped in a run without them).
 VIEW_SHOWN = PREFIX + "view_shown"
 
 
 def render_views(spec: ModelSpec, comparison: Comparison, preset: Preset | None) -> None:
-    """Tabs: the layer tables, three diagrams, the code — only the open one is built.
+    """A row of view buttons: the layer tables, three diagrams, the code — only the open view
+    is built.
 
-    The tabs keep which one is open and opening another reruns the page. Drawing every view
-    on every rerun was most of a rerun's time (issue 14): each element and widget costs a
-    share, and a class changing controls at once pays it once per student.
+    Drawing every view on every rerun was most of a rerun's time (issue 14): each element and
+    widget costs a share, and a class changing controls at once pays it once per student. A
+    segmented control and not `st.tabs`: tabs cost a block per view on every rerun (0.6 ms,
+    a tenth of a rerun) where the control is one widget (0.12 ms), and its buttons are larger
+    targets on a projector.
     """
-    views = (
-        partial(render_layers, spec, comparison),
-        partial(render_stack, spec, comparison),
-        partial(render_unrolled, spec, comparison),
-        partial(render_where, spec, comparison),
-        partial(render_code, spec, preset),
-    )
+    views = {
+        VIEWS[0]: partial(render_layers, spec, comparison),
+        VIEWS[1]: partial(render_stack, spec, comparison),
+        VIEWS[2]: partial(render_unrolled, spec, comparison),
+        VIEWS[3]: partial(render_where, spec, comparison),
+        VIEWS[4]: partial(render_code, spec, preset),
+    }
     state = st.session_state
-    if VIEW_KEY not in state:  # a run that drew no views (an error, the quiz) dropped it
+    if state.get(VIEW_KEY) not in VIEWS:  # a run that drew no views (an error, the quiz) dropped it
         state[VIEW_KEY] = state.get(VIEW_SHOWN, VIEWS[0])
-    tabs = st.tabs(list(VIEWS), key=VIEW_KEY, on_change="rerun")
-    for tab, view in zip(tabs, views, strict=True):
-        if tab.open is not False:  # None: the tabs track nothing, so every view is built
-            with tab:
-                view()
-    state[VIEW_SHOWN] = state[VIEW_KEY]
+    view = st.segmented_control(
+        "View", VIEWS, key=VIEW_KEY, required=True, label_visibility="collapsed"
+    )
+    view = view or VIEWS[0]  # never None when required; said for the type checker
+    views[view]()
+    state[VIEW_SHOWN] = view
 
 
 def render_stack(spec: ModelSpec, comparison: Comparison) -> None:
@@ -812,7 +815,7 @@ def render_stack(spec: ModelSpec, comparison: Comparison) -> None:
 
 
 #: Session key: the variant the unrolled view last showed (its control's own state is dropped
-#: while the tab is closed, since the control is not drawn then).
+#: while the view is closed, since the control is not drawn then).
 UNROLLED_SHOWN = _key("unrolled_shown")
 
 
@@ -822,12 +825,11 @@ def render_unrolled(spec: ModelSpec, comparison: Comparison) -> None:
     if variant not in st.session_state:
         st.session_state[variant] = st.session_state.get(UNROLLED_SHOWN, "bi")
     choice = st.segmented_control(
-        "Variant",
+        "Variant to unroll",  # shown: it sits under the row of views and looks like it
         ["bi", "uni"],
         key=variant,
         required=True,
         format_func=lambda value: comparison.bi.label if value == "bi" else comparison.uni.label,
-        label_visibility="collapsed",
     )
     st.session_state[UNROLLED_SHOWN] = choice
     bidirectional = choice != "uni"

@@ -4,7 +4,7 @@ The diagrams and the code are memoised here; pages memoise their own per-model w
 Explorer's tables and CSV, the step-through figures) with `per_spec`.
 
 Building the plotly figures was most of an Explorer rerun (issue 14). A rerun that keeps the
-model (a diagram tab opened, the variant switched, presenter mode, a quiz answer) now finds its
+model (a diagram view opened, the variant switched, presenter mode, a quiz answer) now finds its
 figures here; a control change builds only what the open view shows.
 
 Every function is pure in its arguments — a frozen, hashable `ModelSpec`, flags, the text scale

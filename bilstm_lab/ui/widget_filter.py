@@ -113,7 +113,7 @@ RULES: dict[str, tuple[frozenset[str], Callable[[Widget, WidgetState], bool]]] =
     "radio": (frozenset({"string_value"}), _one_of_options),
     "button_group": (frozenset({"string_array_value"}), _options_subset),
     "file_uploader": (frozenset({"file_uploader_state_value"}), _anything),
-    # Tabs that keep the open tab (st.tabs with on_change="rerun", the Explorer's views):
+    # Tabs that keep the open tab (st.tabs with on_change="rerun", the Explorer's code tabs):
     # the value is a label, and Streamlit opens the default tab for a label it does not have.
     "tabs": (frozenset({"string_value"}), _anything),
     # Expanders and popovers that keep whether they are open (the Explorer's "More options").

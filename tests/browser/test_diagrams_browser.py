@@ -16,6 +16,7 @@ import pytest
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.presets import PRESETS
 from bilstm_lab.core.spec import DenseHead, MergeMode, ModelSpec
+from labharness.browser import open_view
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +50,7 @@ def _open_spec(open_page: Callable[[object, str], None], page: Any, spec: ModelS
     open_page(page, f"{EXPLORER}?{urlencode(spec.to_query())}")
     page.wait_for_selector('[data-testid="stTable"]', timeout=60_000)
     assert page.evaluate(CLIPPED_TABLES_JS) == []  # no table or column cut off
-    page.get_by_role("tab", name="Layer stack").click()
+    open_view(page, "Layer stack")
     page.wait_for_selector('[data-testid="stGraphVizChart"] svg text', timeout=60_000)
 
 
@@ -94,14 +95,14 @@ def test_worst_cases_are_readable_on_every_diagram_tab(
     _open_spec(open_page, projector, spec)
     _check_stacks(projector, spec)
     screenshot(projector, f"diagrams-{name}-stack-1280")
-    for tab in ("Unrolled in time", "Where the parameters go"):
-        projector.get_by_role("tab", name=tab).click()
-        projector.wait_for_selector(
-            '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"] svg text', timeout=60_000
-        )
+    for view, chart in (
+        ("Unrolled in time", "unrolled_chart"),
+        ("Where the parameters go", "breakdown_chart"),
+    ):
+        open_view(projector, view)
+        # By the chart's key: the view shown before stays until the rerun replaces it.
+        selector = f'.st-key-ex_{chart} [data-testid="stPlotlyChart"]'
+        projector.wait_for_selector(f"{selector} svg text", timeout=60_000)
         projector.wait_for_timeout(500)  # plotly lays out after the element appears
-        assert (
-            _small_texts(projector, '[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"]')
-            == []
-        )
-    screenshot(projector, f"diagrams-{name}-tabs-1280")
+        assert _small_texts(projector, selector) == []
+    screenshot(projector, f"diagrams-{name}-views-1280")

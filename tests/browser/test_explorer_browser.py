@@ -17,6 +17,7 @@ from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.formatting import fmt
 from bilstm_lab.core.spec import DEFAULT_SPEC, MergeMode, ModelSpec
 from bilstm_lab.ui.common import PAGES
+from labharness.browser import open_view
 from labharness.text import emoji_in
 
 pytestmark = pytest.mark.browser
@@ -120,8 +121,9 @@ def test_shared_link_reopens_the_same_view(
     spec = ModelSpec(units=(64, 32), return_sequences=False).with_changes(merge_mode="ave")
     open_page(page, f"{EXPLORER}?{urlencode(spec.to_query())}")
     _totals_shown(page, spec)
-    page.get_by_role("tab", name="Unrolled in time").click()
-    page.wait_for_timeout(500)
+    open_view(page, "Unrolled in time")
+    page.wait_for_selector('.st-key-ex_unrolled_chart [data-testid="stPlotlyChart"] svg text')
+    page.wait_for_timeout(500)  # plotly lays out after the element appears
     screenshot(page, "explorer-unrolled")
 
 

@@ -17,13 +17,15 @@ import pytest
 from bilstm_lab.core import explain
 from bilstm_lab.core.analysis import compare
 from bilstm_lab.core.spec import DEFAULT_SPEC
+from labharness.browser import open_view
 
 pytestmark = pytest.mark.browser
 
 EXPLORER = "/Architecture_Explorer"
 SLIDE = (1920, 1080)
-#: Plotly's camera button (its title names the format the config asks for).
-CAMERA = '[role="tabpanel"]:not([hidden]) .modebar-btn[data-title="Download plot as a PNG"]'
+#: Plotly's camera button on the parameter chart (its title names the format the config asks
+#: for), found by the chart's key: the view shown before stays until the rerun replaces it.
+CAMERA = '.st-key-ex_breakdown_chart .modebar-btn[data-title="Download plot as a PNG"]'
 
 
 def _download(page: Any, click: Callable[[], None], folder: Path) -> Path:
@@ -49,7 +51,7 @@ def test_stack_and_chart_download_at_slide_size(
     page = context.new_page()
     try:
         open_page(page, EXPLORER)
-        page.get_by_role("tab", name="Layer stack").click()
+        open_view(page, "Layer stack")
         svg = _download(
             page,
             page.get_by_role("button", name=explain.DOWNLOAD_SVG_LABEL).click,
@@ -64,7 +66,7 @@ def test_stack_and_chart_download_at_slide_size(
         )
         assert _png_size(png) == SLIDE
 
-        page.get_by_role("tab", name="Where the parameters go").click()
+        open_view(page, "Where the parameters go")
         page.wait_for_selector(CAMERA, timeout=90_000)  # shown always, not only on hover
         chart = _download(page, page.locator(CAMERA).click, tmp_path)
         assert chart.suffix == ".png"

@@ -16,7 +16,7 @@ import pytest
 
 from bilstm_lab.core.spec import FeatureInput, ModelSpec
 from bilstm_lab.ui.step_through import CHART_KEY, TOGGLE_KEY
-from labharness.browser import SCREENSHOTS, wait_for_app
+from labharness.browser import SCREENSHOTS, open_view, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_step_through_plays_and_each_frame_differs(
 ) -> None:
     page = projector
     open_page(page, f"{EXPLORER}?{urlencode(SPEC.to_query())}")
-    page.get_by_role("tab", name="Unrolled in time").click()
+    open_view(page, "Unrolled in time")
     page.wait_for_selector(f".st-key-{TOGGLE_KEY}", timeout=60_000)
     page.locator(f".st-key-{TOGGLE_KEY} label").click()
     page.wait_for_selector(CHART + " .slider-container", timeout=60_000)
