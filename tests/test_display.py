@@ -14,7 +14,7 @@ from bilstm_lab.core import explain
 from bilstm_lab.core.spec import FeatureInput, ModelSpec
 from bilstm_lab.core.train_fields import PAGE_FLAGS
 from bilstm_lab.render.unrolled import unrolled_figure
-from bilstm_lab.ui import display
+from bilstm_lab.ui import display, explorer, step_through
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -76,6 +76,13 @@ def test_the_style_sheet_trims_padding_always_and_adds_each_mode() -> None:
     assert "display: none" in locked
     for key in (*display.LOCK_KEEPS, display.PRESENT_TOGGLE):
         assert f".st-key-{key}" in locked  # kept visible
+    # The Explorer's choices of what to look at are kept by the keys its widgets really have.
+    explorer_keeps = {
+        explorer.VIEW_KEY,
+        explorer.PREFIX + "unrolled_variant",
+        step_through.TOGGLE_KEY,
+    }
+    assert explorer_keeps <= set(display.LOCK_KEEPS)
 
 
 def _scatter() -> go.Figure:

@@ -14,8 +14,9 @@ applies to every page from one place:
   grows by `text_scale` (`plotly_chart`; the diagrams read `text_scale` too).
 - **Locked view** (`locked`, ``?lock=1``): a classroom link shows the result, not the knobs.
   Every input widget in the sidebar and the main area is hidden, the sidebar's page content
-  with them; what stays is the page navigation, the presenter toggle and `LOCK_KEEPS`. A lock
-  belongs to one link: it is read from the URL only, so it does not follow the navigation.
+  with them; what stays is the page navigation, the presenter toggle and `LOCK_KEEPS` (Train
+  and Stop, and the Explorer's choice of view). A lock belongs to one link: it is read from
+  the URL only, so it does not follow the navigation.
 
 The two flags are the pages' display flags (`DISPLAY_FLAGS`): pages that keep their settings in
 the URL skip them when they read it and keep them when they rewrite it. So is the Explorer's
@@ -64,8 +65,12 @@ PRESENTER_ICON = ":material/co_present:"
 SIDEBAR_BOX = "display_sidebar"
 
 #: Widgets a locked page keeps, by key: the Training Lab's Train and Stop (the locked settings
-#: are trained only on request; without them the link would show nothing).
-LOCK_KEEPS: tuple[str, ...] = ("tl_train", "tl_stop")
+#: are trained only on request; without them the link would show nothing), and the Explorer's
+#: choices of what to look at — its row of views, the variant to unroll, the step-through —
+#: which change no setting of the model.
+LOCK_KEEPS: tuple[str, ...] = (
+    "tl_train", "tl_stop", "ex_view", "ex_unrolled_variant", "ex_step_through",
+)  # fmt: skip
 #: Widgets a locked page keeps, by key prefix: the Explorer's quiz (a locked quiz link hides
 #: the model's controls, not the answers and Reveal buttons).
 LOCK_KEEP_PREFIXES: tuple[str, ...] = ("quiz_q_",)

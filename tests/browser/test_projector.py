@@ -4,7 +4,8 @@
 - ``?present=1``: the sidebar collapses, the "Presenter mode" toggle reads on, the flag follows
   the navigation, chart text is larger, and the mode can be left from the sidebar.
 - ``?lock=1``: no control is visible in the sidebar or the main area, except the page
-  navigation, the presenter toggle and the Training Lab's Train/Stop (`display.LOCK_KEEPS`).
+  navigation, the presenter toggle, the Training Lab's Train/Stop and the Explorer's choice of
+  view (`display.LOCK_KEEPS`).
 
 Screenshots: ``test-artifacts/screenshots/projector-<page>-{normal,present,locked}.png``.
 """
@@ -193,6 +194,8 @@ def test_lock_hides_the_controls_on_every_page_and_combines_with_presenter_mode(
         screenshot(projector, f"projector-{name}-locked")
         if name != "explorer":
             continue
+        # The views stay: which one to look at changes no setting of the model.
+        assert projector.locator(".st-key-ex_view").is_visible()
         # Locked and presenting: the toggle stays, and the page keeps both flags in the URL
         # it rewrites with the model's settings (neither taken for a bad setting).
         _presenter_switch(projector)
