@@ -79,7 +79,7 @@ def test_the_style_sheet_trims_padding_always_and_adds_each_mode() -> None:
     # The Explorer's choices of what to look at are kept by the keys its widgets really have.
     explorer_keeps = {
         explorer.VIEW_KEY,
-        explorer.PREFIX + "unrolled_variant",
+        explorer.UNROLLED_VARIANT_KEY,
         step_through.TOGGLE_KEY,
     }
     assert explorer_keeps <= set(display.LOCK_KEEPS)

@@ -817,11 +817,13 @@ def render_stack(spec: ModelSpec, comparison: Comparison) -> None:
 #: Session key: the variant the unrolled view last showed (its control's own state is dropped
 #: while the view is closed, since the control is not drawn then).
 UNROLLED_SHOWN = _key("unrolled_shown")
+#: The key of the unrolled view's variant control (a locked link keeps it: `display.LOCK_KEEPS`).
+UNROLLED_VARIANT_KEY = _key("unrolled_variant")
 
 
 def render_unrolled(spec: ModelSpec, comparison: Comparison) -> None:
     """The model unrolled over time steps, one variant at a time (plotly)."""
-    variant = _key("unrolled_variant")
+    variant = UNROLLED_VARIANT_KEY
     if variant not in st.session_state:
         st.session_state[variant] = st.session_state.get(UNROLLED_SHOWN, "bi")
     choice = st.segmented_control(
